@@ -1,0 +1,57 @@
+/*
+ * api.c: argument and result helpers for the SQL-callable functions.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/timestamp.h"
+
+#include "api.h"
+#include "errors.h"
+
+static void
+raise_required(const char *name)
+{
+	us_raise_invalid_field(name, "is required");
+}
+
+text *
+us_arg_text(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		raise_required(name);
+	return PG_GETARG_TEXT_PP(argno);
+}
+
+int64
+us_arg_int64(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		raise_required(name);
+	return PG_GETARG_INT64(argno);
+}
+
+Datum
+us_user_profile_datum(FunctionCallInfo fcinfo, const UserRow *row)
+{
+	TupleDesc	tupdesc;
+	Datum		values[8];
+	bool		nulls[8] = {false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	values[0] = Int64GetDatum(row->id);
+	values[1] = PointerGetDatum(row->email);
+	values[2] = PointerGetDatum(row->display_name);
+	values[3] = BoolGetDatum(row->is_active);
+	values[4] = PointerGetDatum(row->role);
+	values[5] = Int32GetDatum(row->version);
+	values[6] = TimestampTzGetDatum(row->created_at);
+	values[7] = TimestampTzGetDatum(row->updated_at);
+
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}

@@ -1,0 +1,72 @@
+/*
+ * errors.c: the domain error table.
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+
+#include "errors.h"
+
+static const struct
+{
+	UsError		kind;
+	int			sqlstate;
+}			error_table[] =
+{
+	{US_ERR_NOT_FOUND, MAKE_SQLSTATE('P', 'T', '4', '0', '4')},
+	{US_ERR_DUPLICATE, ERRCODE_UNIQUE_VIOLATION},
+	{US_ERR_STALE_WRITE, MAKE_SQLSTATE('P', 'T', '4', '0', '9')},
+	{US_ERR_INVALID, ERRCODE_INVALID_PARAMETER_VALUE},
+	{US_ERR_BAD_CREDENTIALS, ERRCODE_INVALID_PASSWORD},
+	{US_ERR_BAD_TOKEN, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION},
+	{US_ERR_NOT_ALLOWED, ERRCODE_INSUFFICIENT_PRIVILEGE},
+	{US_ERR_TOO_MANY_ATTEMPTS, MAKE_SQLSTATE('P', 'T', '4', '2', '9')},
+};
+
+int
+us_error_sqlstate(UsError kind)
+{
+	for (size_t i = 0; i < lengthof(error_table); i++)
+	{
+		if (error_table[i].kind == kind)
+			return error_table[i].sqlstate;
+	}
+	elog(ERROR, "unknown userservice error kind %d", (int) kind);
+	pg_unreachable();
+}
+
+void
+us_raise(UsError kind, const char *message, const char *detail_fmt,...)
+{
+	StringInfoData detail;
+
+	initStringInfo(&detail);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, detail_fmt);
+		needed = appendStringInfoVA(&detail, detail_fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&detail, needed);
+	}
+
+	ereport(ERROR,
+			(errcode(us_error_sqlstate(kind)),
+			 errmsg_internal("%s", message),
+			 errdetail_internal("%s", detail.data)));
+	pg_unreachable();
+}
+
+void
+us_raise_invalid_field(const char *field, const char *reason)
+{
+	ereport(ERROR,
+			(errcode(us_error_sqlstate(US_ERR_INVALID)),
+			 errmsg_internal("invalid %s", field),
+			 errdetail_internal("Field \"%s\" %s.", field, reason)));
+	pg_unreachable();
+}

@@ -1,0 +1,39 @@
+/*
+ * errors.h: the domain errors of userservice and the SQLSTATE each one is.
+ *
+ * This is the only place that picks an errcode for a domain error; PostgREST
+ * turns the SQLSTATE into the HTTP status, so this table is also the HTTP API.
+ */
+#ifndef USERSERVICE_ERRORS_H
+#define USERSERVICE_ERRORS_H
+
+typedef enum UsError
+{
+	US_ERR_NOT_FOUND,			/* PT404 -> 404 */
+	US_ERR_DUPLICATE,			/* 23505 -> 409 */
+	US_ERR_STALE_WRITE,			/* PT409 -> 409 */
+	US_ERR_INVALID,				/* 22023 -> 400 */
+	US_ERR_BAD_CREDENTIALS,		/* 28P01 -> 403 */
+	US_ERR_BAD_TOKEN,			/* 28000 -> 403 */
+	US_ERR_NOT_ALLOWED,			/* 42501 -> 401/403 */
+	US_ERR_TOO_MANY_ATTEMPTS	/* PT429 -> 429 */
+} UsError;
+
+/* The SQLSTATE of a domain error, as an errcode() argument. */
+extern int	us_error_sqlstate(UsError kind);
+
+/*
+ * Raise a domain error: message is the short lowercase primary message,
+ * detail_fmt a full sentence naming the field or id concerned.
+ */
+extern void us_raise(UsError kind, const char *message, const char *detail_fmt,...)
+			pg_attribute_printf(3, 4) pg_attribute_noreturn();
+
+/*
+ * 22023 for one field: message "invalid <field>", detail
+ * "Field "<field>" <reason>." where reason comes from validate.h.
+ */
+extern void us_raise_invalid_field(const char *field, const char *reason)
+			pg_attribute_noreturn();
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * spi_util.c: prepared-once plans and checked execution.
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+
+#include "spi_util.h"
+
+SPIPlanPtr
+us_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs, const Oid *argtypes)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, (Oid *) argtypes);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(p) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*plan = p;
+	}
+	return *plan;
+}
+
+void
+us_spi_execute(SPIPlanPtr plan, const Datum *values, const char *nulls,
+			   bool read_only, int expected)
+{
+	int			rc = SPI_execute_plan(plan, (Datum *) values, nulls, read_only, 0);
+
+	if (rc != expected)
+		elog(ERROR, "SPI_execute_plan returned %s, expected %s",
+			 SPI_result_code_string(rc), SPI_result_code_string(expected));
+}
+
+Datum
+us_spi_value(int fnumber, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+						 fnumber, isnull);
+}
+
+text *
+us_spi_text(int fnumber, MemoryContext cxt)
+{
+	bool		isnull;
+	Datum		d = us_spi_value(fnumber, &isnull);
+	MemoryContext old;
+	text	   *result;
+
+	if (isnull)
+		return NULL;
+	old = MemoryContextSwitchTo(cxt);
+	result = DatumGetTextPCopy(d);
+	MemoryContextSwitchTo(old);
+	return result;
+}

@@ -1,0 +1,30 @@
+/*
+ * spi_util.h: the few SPI habits every store shares.
+ */
+#ifndef USERSERVICE_SPI_UTIL_H
+#define USERSERVICE_SPI_UTIL_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+
+/*
+ * Prepare sql once per backend and keep the plan: *plan is set on first use.
+ * The SQL must be fully schema-qualified, operators included, because a
+ * cached plan is re-analyzed under the caller's search_path after an
+ * invalidation.
+ */
+extern SPIPlanPtr us_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs,
+							  const Oid *argtypes);
+
+/* Run a kept plan, checking the SPI result code against the expected one. */
+extern void us_spi_execute(SPIPlanPtr plan, const Datum *values,
+						   const char *nulls, bool read_only, int expected);
+
+/* Column fnumber of the first result row, or NULL-flag it. */
+extern Datum us_spi_value(int fnumber, bool *isnull);
+
+/* A text column of the first result row, copied into context cxt. */
+extern text *us_spi_text(int fnumber, MemoryContext cxt);
+
+#endif

@@ -1,0 +1,215 @@
+/*
+ * user_service.c: accounts: create, read, patch, delete.
+ */
+#include "postgres.h"
+
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "config.h"
+#include "errors.h"
+#include "password.h"
+#include "patch.h"
+#include "user_service.h"
+#include "user_store.h"
+#include "validate.h"
+
+/* Quote at most this many bytes of a client's email in a message. */
+#define EMAIL_QUOTE_MAX 254
+
+static void
+check_field(const char *field, const char *(*check) (const char *, size_t),
+			text *value)
+{
+	const char *reason = check(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+
+	if (reason != NULL)
+		us_raise_invalid_field(field, reason);
+}
+
+static void
+raise_email_taken(text *email)
+{
+	us_raise(US_ERR_DUPLICATE, "email already registered",
+			 "A user with email \"%s\" already exists.", text_to_cstring(email));
+}
+
+void
+user_service_hash_password(text *password, const char *field, char *out)
+{
+	check_field(field, us_check_password, password);
+	if (!us_password_hash(out, VARDATA_ANY(password), VARSIZE_ANY_EXHDR(password),
+						  (unsigned long long) us_password_hash_iterations,
+						  (size_t) us_password_hash_memory_kb * 1024))
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not hash password"),
+				 errdetail("argon2id could not allocate %d kB.",
+						   us_password_hash_memory_kb)));
+}
+
+void
+user_service_create(text *email, text *password, text *display_name,
+					UserRow *out)
+{
+	char		hash[US_HASH_MAX_LEN];
+
+	check_field("email", us_check_email, email);
+	check_field("password", us_check_password, password);
+	check_field("display_name", us_check_display_name, display_name);
+
+	/* The nicer error, before spending a hash on a taken email. */
+	if (user_store_email_taken(email, 0))
+		raise_email_taken(email);
+
+	user_service_hash_password(password, "password", hash);
+	if (!user_store_insert(email, hash, display_name, out))
+		raise_email_taken(email);	/* lost a race to a concurrent twin */
+}
+
+void
+user_service_get(int64 id, UserRow *out)
+{
+	if (!user_store_get(id, out))
+		us_raise(US_ERR_NOT_FOUND, "user not found",
+				 "No user has id " INT64_FORMAT ".", id);
+}
+
+void
+user_service_get_by_email(text *email, UserRow *out)
+{
+	if (!user_store_get_by_email(email, out))
+	{
+		char	   *s = text_to_cstring(email);
+		int			quoted = pg_mbcliplen(s, strlen(s), EMAIL_QUOTE_MAX);
+
+		us_raise(US_ERR_NOT_FOUND, "user not found",
+				 "No user has email \"%.*s\".", quoted, s);
+	}
+}
+
+/* The keys update_user accepts, in the order of UserPatchKey. */
+typedef enum UserPatchKey
+{
+	PATCH_EMAIL,
+	PATCH_PASSWORD,
+	PATCH_DISPLAY_NAME,
+	PATCH_IS_ACTIVE,
+	PATCH_ROLE,
+	PATCH_NKEYS
+} UserPatchKey;
+
+static const PatchField user_patch_fields[PATCH_NKEYS] = {
+	[PATCH_EMAIL] = {"email", PATCH_STRING},
+	[PATCH_PASSWORD] = {"password", PATCH_STRING},
+	[PATCH_DISPLAY_NAME] = {"display_name", PATCH_STRING},
+	[PATCH_IS_ACTIVE] = {"is_active", PATCH_BOOLEAN},
+	[PATCH_ROLE] = {"role", PATCH_STRING},
+};
+
+static bool
+text_equal(text *a, text *b)
+{
+	return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+}
+
+void
+user_service_update(int64 id, Jsonb *patch, bool check_version,
+					int32 expected_version, UserRow *out)
+{
+	PatchValue	p[PATCH_NKEYS];
+	char		hash[US_HASH_MAX_LEN];
+	UserRow		current;
+	UserChange	change;
+	bool		changed;
+	bool		email_changed = false;
+
+	/* Everything about the patch is checked before the row is locked. */
+	us_patch_read(patch, user_patch_fields, PATCH_NKEYS, p);
+	if (p[PATCH_EMAIL].present)
+		check_field("email", us_check_email, p[PATCH_EMAIL].string);
+	if (p[PATCH_DISPLAY_NAME].present)
+		check_field("display_name", us_check_display_name,
+					p[PATCH_DISPLAY_NAME].string);
+	if (p[PATCH_ROLE].present)
+		check_field("role", us_check_role, p[PATCH_ROLE].string);
+	if (p[PATCH_PASSWORD].present)
+		user_service_hash_password(p[PATCH_PASSWORD].string, "password", hash);
+
+	if (!user_store_get_for_update(id, &current))
+		us_raise(US_ERR_NOT_FOUND, "user not found",
+				 "No user has id " INT64_FORMAT ".", id);
+
+	if (check_version && current.version != expected_version)
+		us_raise(US_ERR_STALE_WRITE, "user was changed by someone else",
+				 "User " INT64_FORMAT " is at version %d, not %d.",
+				 id, current.version, expected_version);
+
+	change.email = current.email;
+	change.display_name = current.display_name;
+	change.is_active = current.is_active;
+	change.role = current.role;
+	change.hashed_password = NULL;
+	changed = false;
+
+	if (p[PATCH_EMAIL].present && !text_equal(p[PATCH_EMAIL].string, current.email))
+	{
+		change.email = p[PATCH_EMAIL].string;
+		changed = true;
+		email_changed = true;
+	}
+	if (p[PATCH_DISPLAY_NAME].present &&
+		!text_equal(p[PATCH_DISPLAY_NAME].string, current.display_name))
+	{
+		change.display_name = p[PATCH_DISPLAY_NAME].string;
+		changed = true;
+	}
+	if (p[PATCH_IS_ACTIVE].present && p[PATCH_IS_ACTIVE].boolean != current.is_active)
+	{
+		change.is_active = p[PATCH_IS_ACTIVE].boolean;
+		changed = true;
+	}
+	if (p[PATCH_ROLE].present && !text_equal(p[PATCH_ROLE].string, current.role))
+	{
+		change.role = p[PATCH_ROLE].string;
+		changed = true;
+	}
+	if (p[PATCH_PASSWORD].present)
+	{
+		/* A new salt makes every password patch a real change. */
+		change.hashed_password = hash;
+		changed = true;
+	}
+
+	if (!changed)
+	{
+		*out = current;
+		return;
+	}
+
+	if (email_changed && user_store_email_taken(change.email, id))
+		raise_email_taken(change.email);
+
+	switch (user_store_update(id, &change, email_changed, out))
+	{
+		case USER_UPDATED:
+			break;
+		case USER_UPDATE_NOT_FOUND:
+			elog(ERROR, "user " INT64_FORMAT " vanished while locked", id);
+			break;
+		case USER_UPDATE_EMAIL_TAKEN:
+			raise_email_taken(change.email);
+			break;
+	}
+	explicit_bzero(hash, sizeof(hash));
+}
+
+void
+user_service_delete(int64 id)
+{
+	if (!user_store_delete(id))
+		us_raise(US_ERR_NOT_FOUND, "user not found",
+				 "No user has id " INT64_FORMAT ".", id);
+}

@@ -1,0 +1,31 @@
+/*
+ * user_service.h: the business rules of accounts.
+ *
+ * Validation, case-insensitive uniqueness, hashing, patch semantics and
+ * version checks; knows nothing of fmgr. Every failure is a domain error
+ * (errors.h) raised here.
+ */
+#ifndef USERSERVICE_USER_SERVICE_H
+#define USERSERVICE_USER_SERVICE_H
+
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+
+#include "user_store.h"
+
+extern void user_service_create(text *email, text *password,
+								text *display_name, UserRow *out);
+extern void user_service_get(int64 id, UserRow *out);
+extern void user_service_get_by_email(text *email, UserRow *out);
+
+/* expected_version is checked only when check_version is true. */
+extern void user_service_update(int64 id, Jsonb *patch, bool check_version,
+								int32 expected_version, UserRow *out);
+extern void user_service_delete(int64 id);
+
+/* Validate a password and hash it at the configured cost into out. */
+extern void user_service_hash_password(text *password, const char *field,
+									   char *out);
+
+#endif

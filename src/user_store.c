@@ -1,0 +1,286 @@
+/*
+ * user_store.c: the SQL for userservice.users, one statement per function.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type_d.h"
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+
+#include "spi_util.h"
+#include "user_store.h"
+
+/* The columns every reader returns, in UserRow order. */
+#define USER_COLUMNS \
+	"id, email, display_name, is_active, role, version, created_at, updated_at"
+
+/* Copy the first result row into out, in the caller's context cxt. */
+static void
+read_user_row(UserRow *out, bool with_hash, MemoryContext cxt)
+{
+	bool		isnull;
+
+	out->id = DatumGetInt64(us_spi_value(1, &isnull));
+	out->email = us_spi_text(2, cxt);
+	out->display_name = us_spi_text(3, cxt);
+	out->is_active = DatumGetBool(us_spi_value(4, &isnull));
+	out->role = us_spi_text(5, cxt);
+	out->version = DatumGetInt32(us_spi_value(6, &isnull));
+	out->created_at = DatumGetTimestampTz(us_spi_value(7, &isnull));
+	out->updated_at = DatumGetTimestampTz(us_spi_value(8, &isnull));
+	out->hashed_password = NULL;
+	if (with_hash)
+	{
+		text	   *h = us_spi_text(9, cxt);
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		out->hashed_password = text_to_cstring(h);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/*
+ * Prepare sql once (into *plan), run it, and copy the first row it returns
+ * into out; false when it returned none.
+ */
+static bool
+run_user_statement(SPIPlanPtr *plan, const char *sql, int nargs,
+				   const Oid *types, const Datum *values, const char *nulls,
+				   bool read_only, int expected, bool with_hash, UserRow *out)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	bool		found;
+
+	SPI_connect();
+	us_spi_plan(plan, sql, nargs, types);
+	us_spi_execute(*plan, values, nulls, read_only, expected);
+	found = SPI_processed > 0;
+	if (found && out != NULL)
+		read_user_row(out, with_hash, cxt);
+	SPI_finish();
+	return found;
+}
+
+bool
+user_store_insert(text *email, const char *hashed_password,
+				  text *display_name, UserRow *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	bool		inserted;
+
+	values[0] = PointerGetDatum(email);
+	values[1] = CStringGetTextDatum(hashed_password);
+	values[2] = PointerGetDatum(display_name);
+
+	/* DO NOTHING rather than an error: a concurrent twin ends as "taken". */
+	inserted = run_user_statement(&plan,
+				"INSERT INTO userservice.users (email, hashed_password, display_name)"
+				" VALUES ($1, $2, $3)"
+				" ON CONFLICT ((pg_catalog.lower(email))) DO NOTHING"
+				" RETURNING " USER_COLUMNS,
+				3, types, values, NULL, false, SPI_OK_INSERT_RETURNING, false, out);
+	pfree(DatumGetPointer(values[1]));
+	return inserted;
+}
+
+bool
+user_store_get(int64 id, UserRow *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(id)};
+
+	return run_user_statement(&plan,
+				"SELECT " USER_COLUMNS " FROM userservice.users"
+				" WHERE id OPERATOR(pg_catalog.=) $1",
+							  1, types, values, NULL, true, SPI_OK_SELECT, false, out);
+}
+
+bool
+user_store_get_for_update(int64 id, UserRow *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(id)};
+
+	return run_user_statement(&plan,
+				"SELECT " USER_COLUMNS " FROM userservice.users"
+				" WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+							  1, types, values, NULL, false, SPI_OK_SELECT, false, out);
+}
+
+bool
+user_store_get_by_email(text *email, UserRow *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {TEXTOID};
+	Datum		values[1] = {PointerGetDatum(email)};
+
+	return run_user_statement(&plan,
+				"SELECT " USER_COLUMNS " FROM userservice.users"
+				" WHERE pg_catalog.lower(email) OPERATOR(pg_catalog.=) pg_catalog.lower($1)",
+							  1, types, values, NULL, true, SPI_OK_SELECT, false, out);
+}
+
+bool
+user_store_get_by_email_with_hash(text *email, UserRow *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {TEXTOID};
+	Datum		values[1] = {PointerGetDatum(email)};
+
+	return run_user_statement(&plan,
+				"SELECT " USER_COLUMNS ", hashed_password FROM userservice.users"
+				" WHERE pg_catalog.lower(email) OPERATOR(pg_catalog.=) pg_catalog.lower($1)",
+							  1, types, values, NULL, false, SPI_OK_SELECT, true, out);
+}
+
+bool
+user_store_email_taken(text *email, int64 except_id)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {TEXTOID, INT8OID};
+	Datum		values[2] = {PointerGetDatum(email), Int64GetDatum(except_id)};
+	bool		taken;
+
+	SPI_connect();
+	us_spi_plan(&plan,
+				"SELECT 1 FROM userservice.users"
+				" WHERE pg_catalog.lower(email) OPERATOR(pg_catalog.=) pg_catalog.lower($1)"
+				" AND id OPERATOR(pg_catalog.<>) $2",
+				2, types);
+	us_spi_execute(plan, values, NULL, false, SPI_OK_SELECT);
+	taken = SPI_processed > 0;
+	SPI_finish();
+	return taken;
+}
+
+static bool
+run_update(const Datum *values, const char *nulls, UserRow *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {INT8OID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID};
+
+	return run_user_statement(&plan,
+				"UPDATE userservice.users SET email = $2, display_name = $3,"
+				" is_active = $4, role = $5,"
+				" hashed_password = COALESCE($6, hashed_password),"
+				" version = version OPERATOR(pg_catalog.+) 1,"
+				" updated_at = pg_catalog.now()"
+				" WHERE id OPERATOR(pg_catalog.=) $1"
+				" RETURNING " USER_COLUMNS,
+							  6, types, values, nulls, false,
+							  SPI_OK_UPDATE_RETURNING, false, out);
+}
+
+/* run_update in a subtransaction, turning uq_users_email's error into a result. */
+static UserUpdateResult
+run_update_catching_email(const Datum *values, const char *nulls, UserRow *out)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile UserUpdateResult result = USER_UPDATE_NOT_FOUND;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		if (run_update(values, nulls, out))
+			result = USER_UPDATED;
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+
+		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION ||
+			edata->constraint_name == NULL ||
+			strcmp(edata->constraint_name, "uq_users_email") != 0)
+			ReThrowError(edata);
+		FreeErrorData(edata);
+		result = USER_UPDATE_EMAIL_TAKEN;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+UserUpdateResult
+user_store_update(int64 id, const UserChange *change, bool email_changed,
+				  UserRow *out)
+{
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	UserUpdateResult result;
+
+	values[0] = Int64GetDatum(id);
+	values[1] = PointerGetDatum(change->email);
+	values[2] = PointerGetDatum(change->display_name);
+	values[3] = BoolGetDatum(change->is_active);
+	values[4] = PointerGetDatum(change->role);
+	values[5] = (Datum) 0;
+	if (change->hashed_password != NULL)
+		values[5] = CStringGetTextDatum(change->hashed_password);
+	else
+		nulls[5] = 'n';
+
+	if (email_changed)
+		result = run_update_catching_email(values, nulls, out);
+	else
+		result = run_update(values, nulls, out) ? USER_UPDATED : USER_UPDATE_NOT_FOUND;
+
+	if (change->hashed_password != NULL)
+		pfree(DatumGetPointer(values[5]));
+	return result;
+}
+
+void
+user_store_set_hash(int64 id, const char *hashed_password)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {INT8OID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(id);
+	values[1] = CStringGetTextDatum(hashed_password);
+
+	SPI_connect();
+	us_spi_plan(&plan,
+				"UPDATE userservice.users SET hashed_password = $2"
+				" WHERE id OPERATOR(pg_catalog.=) $1",
+				2, types);
+	us_spi_execute(plan, values, NULL, false, SPI_OK_UPDATE);
+	SPI_finish();
+	pfree(DatumGetPointer(values[1]));
+}
+
+bool
+user_store_delete(int64 id)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(id)};
+	bool		deleted;
+
+	SPI_connect();
+	us_spi_plan(&plan,
+				"DELETE FROM userservice.users WHERE id OPERATOR(pg_catalog.=) $1",
+				1, types);
+	us_spi_execute(plan, values, NULL, false, SPI_OK_DELETE);
+	deleted = SPI_processed > 0;
+	SPI_finish();
+	return deleted;
+}

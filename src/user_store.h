@@ -1,0 +1,73 @@
+/*
+ * user_store.h: data access for userservice.users, through SPI.
+ *
+ * Every statement is parameterized, schema-qualified to the operator, and
+ * prepared once per backend (SPI_prepare + SPI_keepplan). Each function
+ * connects to SPI, runs its one statement and copies the row it found into
+ * the caller's memory context before SPI_finish.
+ */
+#ifndef USERSERVICE_USER_STORE_H
+#define USERSERVICE_USER_STORE_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+
+/* A users row. hashed_password is filled only by the *_with_hash readers. */
+typedef struct UserRow
+{
+	int64		id;
+	text	   *email;
+	text	   *display_name;
+	bool		is_active;
+	text	   *role;
+	int32		version;
+	TimestampTz created_at;
+	TimestampTz updated_at;
+	char	   *hashed_password;
+} UserRow;
+
+/* The new values of an update; hashed_password NULL keeps the stored one. */
+typedef struct UserChange
+{
+	text	   *email;
+	text	   *display_name;
+	bool		is_active;
+	text	   *role;
+	const char *hashed_password;
+} UserChange;
+
+/* Insert; false when the email (in any letter case) is taken. */
+extern bool user_store_insert(text *email, const char *hashed_password,
+							  text *display_name, UserRow *out);
+
+extern bool user_store_get(int64 id, UserRow *out);
+extern bool user_store_get_for_update(int64 id, UserRow *out);
+extern bool user_store_get_by_email(text *email, UserRow *out);
+extern bool user_store_get_by_email_with_hash(text *email, UserRow *out);
+
+/* Is this email (any letter case) used by a user other than except_id? */
+extern bool user_store_email_taken(text *email, int64 except_id);
+
+typedef enum UserUpdateResult
+{
+	USER_UPDATED,
+	USER_UPDATE_NOT_FOUND,
+	USER_UPDATE_EMAIL_TAKEN		/* a concurrent writer took the new email */
+} UserUpdateResult;
+
+/*
+ * Write every field of change to user id, bump version, move updated_at.
+ * When email_changed, the write runs in a subtransaction so that losing a
+ * race for the email comes back as USER_UPDATE_EMAIL_TAKEN, not as the
+ * index's own error.
+ */
+extern UserUpdateResult user_store_update(int64 id, const UserChange *change,
+										  bool email_changed, UserRow *out);
+
+/* Store a new hash without bumping the version (a cost upgrade at login). */
+extern void user_store_set_hash(int64 id, const char *hashed_password);
+
+extern bool user_store_delete(int64 id);
+
+#endif

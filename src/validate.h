@@ -1,0 +1,37 @@
+/*
+ * validate.h: the input rules of SPEC.md, as plain C over UTF-8 bytes.
+ *
+ * Nothing here knows PostgreSQL, so a fuzzer can link it alone. Each check
+ * returns NULL when the value is acceptable, or the end of a sentence that
+ * says why not ("must be at most 254 characters"), for the caller to report.
+ */
+#ifndef USERSERVICE_VALIDATE_H
+#define USERSERVICE_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define US_EMAIL_MAX_CHARS 254
+#define US_EMAIL_LOCAL_MAX_CHARS 64
+#define US_PASSWORD_MIN_CHARS 8
+#define US_PASSWORD_MAX_CHARS 128
+#define US_DISPLAY_NAME_MAX_CHARS 100
+#define US_TITLE_MAX_CHARS 200
+#define US_BODY_MAX_CHARS 100000
+
+/*
+ * Number of code points in s, or -1 when s is not valid UTF-8.
+ */
+extern long us_utf8_length(const char *s, size_t len);
+
+extern const char *us_check_email(const char *s, size_t len);
+extern const char *us_check_password(const char *s, size_t len);
+extern const char *us_check_display_name(const char *s, size_t len);
+extern const char *us_check_role(const char *s, size_t len);
+
+/* A single-line or multi-line text of min..max characters, no control
+ * characters but, when multiline, tab and line breaks. */
+extern const char *us_check_text(const char *s, size_t len, long min_chars,
+								 long max_chars, bool multiline);
+
+#endif
