@@ -11,8 +11,11 @@ REGRESS_OPTS = --inputdir=. --load-extension=userservice
 ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=userservice
 
+# TAP tests (test/t/*.pl) start clusters of their own with PostgreSQL::Test::Cluster.
+ifneq ($(wildcard test/t/*.pl),)
 TAP_TESTS = 1
-PROVE_TESTS = $(wildcard test/t/*.pl)
+PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
+endif
 
 PG_CPPFLAGS = -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-cast-function-type
 SHLIB_LINK = -lsodium

@@ -1,0 +1,23 @@
+-- A short tour of userservice: create, get, patch, a duplicate refused, delete.
+\set ON_ERROR_STOP 0
+\set VERBOSITY default
+\pset footer off
+\echo '-- create_user: a new account (argon2id hash stored, never returned)'
+SELECT id AS demo_id, email, display_name, role, version
+  FROM userservice.create_user('Ann@Example.com', 'correct horse battery', 'Ann') \gset
+SELECT * FROM userservice.get_user(:demo_id);
+\echo '-- get_user_by_email: any letter case finds the account'
+SELECT id, email, display_name FROM userservice.get_user_by_email('ann@EXAMPLE.com');
+\echo '-- update_user: a partial patch; version goes up'
+SELECT id, email, display_name, version
+  FROM userservice.update_user(:demo_id, '{"display_name": "Ann Lee"}', 1);
+\echo '-- a duplicate email, in another letter case, is refused (23505)'
+SELECT * FROM userservice.create_user('ANN@example.com', 'another password', 'Impostor');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\echo '-- a stale expected_version is refused (PT409)'
+SELECT * FROM userservice.update_user(:demo_id, '{"display_name": "Late"}', 1);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\echo '-- delete_user, then the account is gone (PT404)'
+SELECT userservice.delete_user(:demo_id);
+SELECT * FROM userservice.get_user(:demo_id);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# scripts/test.sh: set everything up and run every test: pg_regress suites,
+# isolation specs and TAP tests, on throwaway clusters. Safe to run again.
+# PostgreSQL refuses to run as root, so as root the tests run as the postgres
+# user on a copy of this tree.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+EXTRA_PACKAGES="${EXTRA_PACKAGES:-}" bash scripts/setup.sh || exit 1
+
+PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+WORK="$ROOT"
+RUN=()
+if [ "$(id -u)" -eq 0 ]; then
+    WORK="$(mktemp -d /tmp/userservice-test.XXXXXX)"
+    cp -a "$ROOT/." "$WORK/"
+    chown -R postgres "$WORK"
+    RUN=(runuser -u postgres --)
+fi
+LOG="$WORK/test.log"
+
+echo "== running the tests in $WORK"
+(
+    cd "$WORK" &&
+    "${RUN[@]}" env PG_CONFIG="$PG_CONFIG" PATH="$PATH" \
+        pg_virtualenv -i '--encoding=UTF8 --locale=C.UTF-8' \
+        make installcheck PG_CONFIG="$PG_CONFIG"
+) 2>&1 | tee "$LOG"
+status=${PIPESTATUS[0]}
+
+# A pass/fail summary over every suite: pg_regress and isolation tests, and
+# TAP test files.
+passed=$(grep -Ec '^(ok|test) .*\.\.\. ok|^ok [0-9]+ +[-+] |^test/t/.* \.+ ok' "$LOG")
+failed=$(grep -Ec '\.\.\. FAILED|^not ok [0-9]+ +[-+] |^test/t/.* \.+ (Failed|Dubious)' "$LOG")
+for d in "$WORK/regression.diffs" "$WORK/output_iso/regression.diffs"; do
+    [ -s "$d" ] && { echo "== $d"; cat "$d"; }
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo
+echo "$passed passed, $failed failed"
+exit "$status"
