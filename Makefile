@@ -25,3 +25,6 @@ EXTRA_CLEAN = output_iso tmp_check_iso
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS does not track headers: rebuild every object when any header changes.
+$(OBJS): $(wildcard src/*.h)

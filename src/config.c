@@ -12,6 +12,27 @@
 
 int			us_password_hash_iterations = US_HASH_ITERATIONS_MIN;
 int			us_password_hash_memory_kb = US_HASH_MEMORY_MIN_KB;
+char	   *us_jwt_secret = NULL;
+int			us_jwt_lifetime = 3600;
+char	   *us_jwt_audience = NULL;
+int			us_login_max_failures = 10;
+int			us_login_lockout = 60;
+int			us_login_lockout_max = 86400;
+
+/* Refuse a short secret; never echo the value in the message. */
+static bool
+check_jwt_secret(char **newval, void **extra, GucSource source)
+{
+	if (*newval != NULL && (*newval)[0] != '\0' &&
+		strlen(*newval) < US_JWT_SECRET_MIN_BYTES)
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errdetail("The secret must be at least %d bytes long.",
+							US_JWT_SECRET_MIN_BYTES);
+		return false;
+	}
+	return true;
+}
 
 void
 us_define_settings(void)
@@ -30,6 +51,55 @@ us_define_settings(void)
 							&us_password_hash_memory_kb,
 							US_HASH_MEMORY_MIN_KB, US_HASH_MEMORY_MIN_KB, 4 * 1024 * 1024,
 							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	/* GUC_SUPERUSER_ONLY: SHOW, current_setting() and pg_settings hide it. */
+	DefineCustomStringVariable("userservice.jwt_secret",
+							   "HS256 secret that signs and verifies tokens (the jwt-secret of PostgREST).",
+							   "At least 32 bytes. Empty means login and verify_token are unavailable.",
+							   &us_jwt_secret,
+							   "",
+							   PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
+							   check_jwt_secret, NULL, NULL);
+
+	DefineCustomIntVariable("userservice.jwt_lifetime",
+							"Lifetime of the tokens login issues.",
+							NULL,
+							&us_jwt_lifetime,
+							3600, 1, 30 * 86400,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("userservice.jwt_audience",
+							   "When set, the aud claim of issued tokens, required of verified ones.",
+							   "Match PostgREST's jwt-aud.",
+							   &us_jwt_audience,
+							   "",
+							   PGC_SUSET, 0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("userservice.login_max_failures",
+							"Consecutive failed logins of one account before it is locked out.",
+							NULL,
+							&us_login_max_failures,
+							10, 1, 1000,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("userservice.login_lockout",
+							"First lockout after login_max_failures; it doubles with each further failure.",
+							NULL,
+							&us_login_lockout,
+							60, 1, 86400,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("userservice.login_lockout_max",
+							"Longest lockout after repeated failed logins.",
+							NULL,
+							&us_login_lockout_max,
+							86400, 1, 30 * 86400,
+							PGC_SUSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("userservice");

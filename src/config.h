@@ -8,8 +8,16 @@
 #define US_HASH_ITERATIONS_MIN 2
 #define US_HASH_MEMORY_MIN_KB (19 * 1024)
 
+#define US_JWT_SECRET_MIN_BYTES 32
+
 extern int	us_password_hash_iterations;
 extern int	us_password_hash_memory_kb;
+extern char *us_jwt_secret;
+extern int	us_jwt_lifetime;
+extern char *us_jwt_audience;
+extern int	us_login_max_failures;
+extern int	us_login_lockout;
+extern int	us_login_lockout_max;
 
 extern void us_define_settings(void);
 

@@ -5,16 +5,21 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "funcapi.h"
 #include "utils/jsonb.h"
 
 #include "api.h"
+#include "caller.h"
 #include "user_service.h"
+#include "validate.h"
 
 PG_FUNCTION_INFO_V1(us_create_user);
 PG_FUNCTION_INFO_V1(us_get_user);
 PG_FUNCTION_INFO_V1(us_get_user_by_email);
 PG_FUNCTION_INFO_V1(us_update_user);
+PG_FUNCTION_INFO_V1(us_update_user_1_1);
 PG_FUNCTION_INFO_V1(us_delete_user);
+PG_FUNCTION_INFO_V1(us_list_users);
 
 /* create_user(email text, password text, display_name text) */
 Datum
@@ -34,8 +39,11 @@ Datum
 us_get_user(PG_FUNCTION_ARGS)
 {
 	int64		id = us_arg_int64(fcinfo, 0, "user_id");
+	Caller		caller;
 	UserRow		row;
 
+	us_caller_current(&caller);
+	us_caller_require_self_or_admin(&caller, id);
 	user_service_get(id, &row);
 	PG_RETURN_DATUM(us_user_profile_datum(fcinfo, &row));
 }
@@ -45,17 +53,20 @@ Datum
 us_get_user_by_email(PG_FUNCTION_ARGS)
 {
 	text	   *email = us_arg_text(fcinfo, 0, "email");
+	Caller		caller;
 	UserRow		row;
 
+	us_caller_current(&caller);
+	us_caller_require_admin(&caller);
 	user_service_get_by_email(email, &row);
 	PG_RETURN_DATUM(us_user_profile_datum(fcinfo, &row));
 }
 
-/* update_user(user_id bigint, patch jsonb, expected_version integer DEFAULT NULL) */
-Datum
-us_update_user(PG_FUNCTION_ARGS)
+static Datum
+update_user(FunctionCallInfo fcinfo, bool revoke_tokens)
 {
 	int64		id = us_arg_int64(fcinfo, 0, "user_id");
+	Caller		caller;
 	Jsonb	   *patch;
 	UserRow		row;
 
@@ -63,9 +74,25 @@ us_update_user(PG_FUNCTION_ARGS)
 		us_arg_text(fcinfo, 1, "patch");	/* raises "is required" */
 	patch = PG_GETARG_JSONB_P(1);
 
-	user_service_update(id, patch, !PG_ARGISNULL(2),
-						PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2), &row);
-	PG_RETURN_DATUM(us_user_profile_datum(fcinfo, &row));
+	us_caller_current(&caller);
+	user_service_update(&caller, id, patch, !PG_ARGISNULL(2),
+						PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2),
+						revoke_tokens, &row);
+	return us_user_profile_datum(fcinfo, &row);
+}
+
+/* update_user(user_id bigint, patch jsonb, expected_version integer DEFAULT NULL), schema 1.0 */
+Datum
+us_update_user(PG_FUNCTION_ARGS)
+{
+	return update_user(fcinfo, false);
+}
+
+/* The same from schema 1.1 on: a password patch also revokes the user's tokens. */
+Datum
+us_update_user_1_1(PG_FUNCTION_ARGS)
+{
+	return update_user(fcinfo, true);
 }
 
 /* delete_user(user_id bigint) */
@@ -73,7 +100,29 @@ Datum
 us_delete_user(PG_FUNCTION_ARGS)
 {
 	int64		id = us_arg_int64(fcinfo, 0, "user_id");
+	Caller		caller;
 
+	us_caller_current(&caller);
+	us_caller_require_admin(&caller);
 	user_service_delete(id);
 	PG_RETURN_VOID();
+}
+
+/* list_users(page_size integer DEFAULT 20, after_id bigint DEFAULT NULL, skip bigint DEFAULT 0) */
+Datum
+us_list_users(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Caller		caller;
+	int32		page_size = PG_ARGISNULL(0) ? US_PAGE_SIZE_DEFAULT : PG_GETARG_INT32(0);
+	int64		skip = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2);
+
+	us_caller_current(&caller);
+	us_caller_require_admin(&caller);
+
+	SetSingleFuncCall(fcinfo, 0);
+	user_service_list(page_size, !PG_ARGISNULL(1),
+					  PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1), skip,
+					  rsinfo->setResult, rsinfo->setDesc);
+	return (Datum) 0;
 }

@@ -115,9 +115,29 @@ text_equal(text *a, text *b)
 		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
 }
 
+/* A user may change their email and display name; the rest needs an admin. */
+static void
+check_patch_rights(const Caller *caller, const PatchValue *p)
+{
+	static const UserPatchKey admin_only[] = {PATCH_IS_ACTIVE, PATCH_ROLE, PATCH_PASSWORD};
+
+	if (caller->kind == CALLER_TRUSTED || caller->kind == CALLER_ADMIN)
+		return;
+	for (size_t i = 0; i < lengthof(admin_only); i++)
+	{
+		if (p[admin_only[i]].present)
+			us_raise(US_ERR_NOT_ALLOWED, "not allowed",
+					 admin_only[i] == PATCH_PASSWORD ?
+					 "Key \"%s\" may only be patched by an administrator; users call change_password." :
+					 "Key \"%s\" may only be patched by an administrator.",
+					 user_patch_fields[admin_only[i]].key);
+	}
+}
+
 void
-user_service_update(int64 id, Jsonb *patch, bool check_version,
-					int32 expected_version, UserRow *out)
+user_service_update(const Caller *caller, int64 id, Jsonb *patch,
+					bool check_version, int32 expected_version,
+					bool revoke_tokens, UserRow *out)
 {
 	PatchValue	p[PATCH_NKEYS];
 	char		hash[US_HASH_MAX_LEN];
@@ -127,7 +147,9 @@ user_service_update(int64 id, Jsonb *patch, bool check_version,
 	bool		email_changed = false;
 
 	/* Everything about the patch is checked before the row is locked. */
+	us_caller_require_self_or_admin(caller, id);
 	us_patch_read(patch, user_patch_fields, PATCH_NKEYS, p);
+	check_patch_rights(caller, p);
 	if (p[PATCH_EMAIL].present)
 		check_field("email", us_check_email, p[PATCH_EMAIL].string);
 	if (p[PATCH_DISPLAY_NAME].present)
@@ -152,6 +174,7 @@ user_service_update(int64 id, Jsonb *patch, bool check_version,
 	change.is_active = current.is_active;
 	change.role = current.role;
 	change.hashed_password = NULL;
+	change.revoke_tokens = false;
 	changed = false;
 
 	if (p[PATCH_EMAIL].present && !text_equal(p[PATCH_EMAIL].string, current.email))
@@ -180,6 +203,7 @@ user_service_update(int64 id, Jsonb *patch, bool check_version,
 	{
 		/* A new salt makes every password patch a real change. */
 		change.hashed_password = hash;
+		change.revoke_tokens = revoke_tokens;
 		changed = true;
 	}
 
@@ -212,4 +236,15 @@ user_service_delete(int64 id)
 	if (!user_store_delete(id))
 		us_raise(US_ERR_NOT_FOUND, "user not found",
 				 "No user has id " INT64_FORMAT ".", id);
+}
+
+void
+user_service_list(int32 page_size, bool has_after, int64 after_id, int64 skip,
+				  Tuplestorestate *into, TupleDesc desc)
+{
+	if (page_size < 1 || page_size > US_PAGE_SIZE_MAX)
+		us_raise_invalid_field("page_size", "must be between 1 and 1000");
+	if (skip < 0)
+		us_raise_invalid_field("skip", "must not be negative");
+	user_store_list(after_id, has_after, skip, page_size, into, desc);
 }

@@ -12,6 +12,7 @@
 
 #include "utils/jsonb.h"
 
+#include "caller.h"
 #include "user_store.h"
 
 extern void user_service_create(text *email, text *password,
@@ -19,9 +20,18 @@ extern void user_service_create(text *email, text *password,
 extern void user_service_get(int64 id, UserRow *out);
 extern void user_service_get_by_email(text *email, UserRow *out);
 
-/* expected_version is checked only when check_version is true. */
-extern void user_service_update(int64 id, Jsonb *patch, bool check_version,
-								int32 expected_version, UserRow *out);
+/*
+ * expected_version is checked only when check_version is true. A password
+ * change revokes the user's tokens when revoke_tokens (schema 1.1 on).
+ * The caller's rights on the user and on each key are checked here.
+ */
+extern void user_service_update(const Caller *caller, int64 id, Jsonb *patch,
+								bool check_version, int32 expected_version,
+								bool revoke_tokens, UserRow *out);
+
+/* A page of users for list_users; 22023 for a page_size outside 1..1000. */
+extern void user_service_list(int32 page_size, bool has_after, int64 after_id,
+							  int64 skip, Tuplestorestate *into, TupleDesc desc);
 extern void user_service_delete(int64 id);
 
 /* Validate a password and hash it at the configured cost into out. */

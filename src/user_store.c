@@ -4,6 +4,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type_d.h"
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -128,19 +129,6 @@ user_store_get_by_email(text *email, UserRow *out)
 }
 
 bool
-user_store_get_by_email_with_hash(text *email, UserRow *out)
-{
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[] = {TEXTOID};
-	Datum		values[1] = {PointerGetDatum(email)};
-
-	return run_user_statement(&plan,
-				"SELECT " USER_COLUMNS ", hashed_password FROM userservice.users"
-				" WHERE pg_catalog.lower(email) OPERATOR(pg_catalog.=) pg_catalog.lower($1)",
-							  1, types, values, NULL, false, SPI_OK_SELECT, true, out);
-}
-
-bool
 user_store_email_taken(text *email, int64 except_id)
 {
 	static SPIPlanPtr plan = NULL;
@@ -160,27 +148,39 @@ user_store_email_taken(text *email, int64 except_id)
 	return taken;
 }
 
+#define UPDATE_SET \
+	"UPDATE userservice.users SET email = $2, display_name = $3," \
+	" is_active = $4, role = $5," \
+	" hashed_password = COALESCE($6, hashed_password)," \
+	" version = version OPERATOR(pg_catalog.+) 1," \
+	" updated_at = pg_catalog.now()"
+#define UPDATE_WHERE \
+	" WHERE id OPERATOR(pg_catalog.=) $1 RETURNING " USER_COLUMNS
+
 static bool
-run_update(const Datum *values, const char *nulls, UserRow *out)
+run_update(const Datum *values, const char *nulls, bool revoke_tokens,
+		   UserRow *out)
 {
+	static SPIPlanPtr plan_1_0 = NULL;
 	static SPIPlanPtr plan = NULL;
 	static const Oid types[] = {INT8OID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID};
 
+	/* Schema 1.0 has no token_version; its update_user keeps this shape. */
+	if (!revoke_tokens)
+		return run_user_statement(&plan_1_0, UPDATE_SET UPDATE_WHERE,
+								  6, types, values, nulls, false,
+								  SPI_OK_UPDATE_RETURNING, false, out);
 	return run_user_statement(&plan,
-				"UPDATE userservice.users SET email = $2, display_name = $3,"
-				" is_active = $4, role = $5,"
-				" hashed_password = COALESCE($6, hashed_password),"
-				" version = version OPERATOR(pg_catalog.+) 1,"
-				" updated_at = pg_catalog.now()"
-				" WHERE id OPERATOR(pg_catalog.=) $1"
-				" RETURNING " USER_COLUMNS,
+							  UPDATE_SET ", token_version = token_version OPERATOR(pg_catalog.+) 1"
+							  UPDATE_WHERE,
 							  6, types, values, nulls, false,
 							  SPI_OK_UPDATE_RETURNING, false, out);
 }
 
 /* run_update in a subtransaction, turning uq_users_email's error into a result. */
 static UserUpdateResult
-run_update_catching_email(const Datum *values, const char *nulls, UserRow *out)
+run_update_catching_email(const Datum *values, const char *nulls,
+						  bool revoke_tokens, UserRow *out)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -190,7 +190,7 @@ run_update_catching_email(const Datum *values, const char *nulls, UserRow *out)
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		if (run_update(values, nulls, out))
+		if (run_update(values, nulls, revoke_tokens, out))
 			result = USER_UPDATED;
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
@@ -238,9 +238,10 @@ user_store_update(int64 id, const UserChange *change, bool email_changed,
 		nulls[5] = 'n';
 
 	if (email_changed)
-		result = run_update_catching_email(values, nulls, out);
+		result = run_update_catching_email(values, nulls, change->revoke_tokens, out);
 	else
-		result = run_update(values, nulls, out) ? USER_UPDATED : USER_UPDATE_NOT_FOUND;
+		result = run_update(values, nulls, change->revoke_tokens, out) ?
+			USER_UPDATED : USER_UPDATE_NOT_FOUND;
 
 	if (change->hashed_password != NULL)
 		pfree(DatumGetPointer(values[5]));
@@ -283,4 +284,44 @@ user_store_delete(int64 id)
 	deleted = SPI_processed > 0;
 	SPI_finish();
 	return deleted;
+}
+
+int
+user_store_list(int64 after_id, bool has_after, int64 skip, int32 page_size,
+				Tuplestorestate *into, TupleDesc into_desc)
+{
+	static SPIPlanPtr first_plan = NULL;
+	static SPIPlanPtr after_plan = NULL;
+	static const Oid first_types[] = {INT4OID, INT8OID};
+	static const Oid after_types[] = {INT4OID, INT8OID, INT8OID};
+	Datum		values[3] = {Int32GetDatum(page_size), Int64GetDatum(skip),
+	Int64GetDatum(after_id)};
+	SPIPlanPtr	plan;
+	int			n;
+
+	SPI_connect();
+	/* Two statements, not "$3 IS NULL OR id > $3": each keeps its index plan. */
+	if (has_after)
+		plan = us_spi_plan(&after_plan,
+						   "SELECT " USER_COLUMNS " FROM userservice.users"
+						   " WHERE id OPERATOR(pg_catalog.>) $3"
+						   " ORDER BY id LIMIT $1 OFFSET $2",
+						   3, after_types);
+	else
+		plan = us_spi_plan(&first_plan,
+						   "SELECT " USER_COLUMNS " FROM userservice.users"
+						   " ORDER BY id LIMIT $1 OFFSET $2",
+						   2, first_types);
+	us_spi_execute(plan, values, NULL, true, SPI_OK_SELECT);
+	n = (int) SPI_processed;
+	for (int i = 0; i < n; i++)
+	{
+		Datum		cols[8];
+		bool		nulls[8];
+
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, cols, nulls);
+		tuplestore_putvalues(into, into_desc, cols, nulls);
+	}
+	SPI_finish();
+	return n;
 }

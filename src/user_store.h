@@ -11,7 +11,9 @@
 
 #include "postgres.h"
 
+#include "access/tupdesc.h"
 #include "datatype/timestamp.h"
+#include "utils/tuplestore.h"
 
 /* A users row. hashed_password is filled only by the *_with_hash readers. */
 typedef struct UserRow
@@ -35,6 +37,7 @@ typedef struct UserChange
 	bool		is_active;
 	text	   *role;
 	const char *hashed_password;
+	bool		revoke_tokens;	/* bump token_version (schema 1.1 and later) */
 } UserChange;
 
 /* Insert; false when the email (in any letter case) is taken. */
@@ -44,7 +47,6 @@ extern bool user_store_insert(text *email, const char *hashed_password,
 extern bool user_store_get(int64 id, UserRow *out);
 extern bool user_store_get_for_update(int64 id, UserRow *out);
 extern bool user_store_get_by_email(text *email, UserRow *out);
-extern bool user_store_get_by_email_with_hash(text *email, UserRow *out);
 
 /* Is this email (any letter case) used by a user other than except_id? */
 extern bool user_store_email_taken(text *email, int64 except_id);
@@ -69,5 +71,13 @@ extern UserUpdateResult user_store_update(int64 id, const UserChange *change,
 extern void user_store_set_hash(int64 id, const char *hashed_password);
 
 extern bool user_store_delete(int64 id);
+
+/*
+ * Append a page of users in id order to a tuplestore of user_profile rows:
+ * after after_id when has_after, skipping skip rows. Returns the row count.
+ */
+extern int	user_store_list(int64 after_id, bool has_after, int64 skip,
+							int32 page_size, Tuplestorestate *into,
+							TupleDesc into_desc);
 
 #endif

@@ -18,6 +18,8 @@
 #define US_DISPLAY_NAME_MAX_CHARS 100
 #define US_TITLE_MAX_CHARS 200
 #define US_BODY_MAX_CHARS 100000
+#define US_PAGE_SIZE_DEFAULT 20
+#define US_PAGE_SIZE_MAX 1000
 
 /*
  * Number of code points in s, or -1 when s is not valid UTF-8.

@@ -1,0 +1,199 @@
+/*
+ * auth_store.c: the SQL behind login, revocation and lockout.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type_d.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "auth_store.h"
+#include "spi_util.h"
+
+bool
+auth_store_find_login(text *email, LoginAccount *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {TEXTOID};
+	Datum		values[1] = {PointerGetDatum(email)};
+	MemoryContext cxt = CurrentMemoryContext;
+	bool		found;
+
+	SPI_connect();
+	us_spi_plan(&plan,
+				"SELECT u.id, u.hashed_password, u.is_active,"
+				" u.role OPERATOR(pg_catalog.=) 'admin', u.token_version,"
+				" f.locked_until, COALESCE(f.failures, 0)"
+				" FROM userservice.users u"
+				" LEFT JOIN userservice.login_failures f"
+				" ON f.user_id OPERATOR(pg_catalog.=) u.id"
+				" WHERE pg_catalog.lower(u.email) OPERATOR(pg_catalog.=) pg_catalog.lower($1)",
+				1, types);
+	us_spi_execute(plan, values, NULL, false, SPI_OK_SELECT);
+	found = SPI_processed > 0;
+	if (found)
+	{
+		bool		isnull;
+		text	   *hash = us_spi_text(2, cxt);
+		MemoryContext old;
+
+		out->id = DatumGetInt64(us_spi_value(1, &isnull));
+		out->is_active = DatumGetBool(us_spi_value(3, &isnull));
+		out->is_admin = DatumGetBool(us_spi_value(4, &isnull));
+		out->token_version = DatumGetInt32(us_spi_value(5, &isnull));
+		out->locked_until = DatumGetTimestampTz(us_spi_value(6, &out->has_lock));
+		out->has_lock = !out->has_lock;
+		out->failures = DatumGetInt32(us_spi_value(7, &isnull));
+		old = MemoryContextSwitchTo(cxt);
+		out->hashed_password = text_to_cstring(hash);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return found;
+}
+
+void
+auth_store_clear_failures(int64 user_id)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(user_id)};
+
+	SPI_connect();
+	us_spi_plan(&plan,
+				"DELETE FROM userservice.login_failures"
+				" WHERE user_id OPERATOR(pg_catalog.=) $1",
+				1, types);
+	us_spi_execute(plan, values, NULL, false, SPI_OK_DELETE);
+	SPI_finish();
+}
+
+bool
+auth_store_token_state(int64 user_id, TokenState *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(user_id)};
+	bool		found;
+
+	SPI_connect();
+	us_spi_plan(&plan,
+				"SELECT is_active, role OPERATOR(pg_catalog.=) 'admin', token_version"
+				" FROM userservice.users WHERE id OPERATOR(pg_catalog.=) $1",
+				1, types);
+	us_spi_execute(plan, values, NULL, true, SPI_OK_SELECT);
+	found = SPI_processed > 0;
+	if (found)
+	{
+		bool		isnull;
+
+		out->is_active = DatumGetBool(us_spi_value(1, &isnull));
+		out->is_admin = DatumGetBool(us_spi_value(2, &isnull));
+		out->token_version = DatumGetInt32(us_spi_value(3, &isnull));
+	}
+	SPI_finish();
+	return found;
+}
+
+bool
+auth_store_revoke_tokens(int64 user_id)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(user_id)};
+	bool		found;
+
+	SPI_connect();
+	us_spi_plan(&plan,
+				"UPDATE userservice.users"
+				" SET token_version = token_version OPERATOR(pg_catalog.+) 1"
+				" WHERE id OPERATOR(pg_catalog.=) $1",
+				1, types);
+	us_spi_execute(plan, values, NULL, false, SPI_OK_UPDATE);
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
+}
+
+bool
+auth_store_set_password(int64 user_id, const char *hashed_password)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {INT8OID, TEXTOID};
+	Datum		values[2];
+	bool		found;
+
+	values[0] = Int64GetDatum(user_id);
+	values[1] = CStringGetTextDatum(hashed_password);
+	SPI_connect();
+	us_spi_plan(&plan,
+				"UPDATE userservice.users SET hashed_password = $2,"
+				" token_version = token_version OPERATOR(pg_catalog.+) 1,"
+				" version = version OPERATOR(pg_catalog.+) 1,"
+				" updated_at = pg_catalog.now()"
+				" WHERE id OPERATOR(pg_catalog.=) $1",
+				2, types);
+	us_spi_execute(plan, values, NULL, false, SPI_OK_UPDATE);
+	found = SPI_processed > 0;
+	SPI_finish();
+	pfree(DatumGetPointer(values[1]));
+	return found;
+}
+
+/* lockout doubled once per failure beyond the limit, capped at lockout_max. */
+static int64
+lockout_seconds(int32 failures, int32 max_failures, int32 lockout, int32 lockout_max)
+{
+	int64		seconds = lockout;
+
+	for (int32 i = max_failures; i < failures && seconds < lockout_max; i++)
+		seconds *= 2;
+	return Min(seconds, (int64) lockout_max);
+}
+
+int32
+auth_store_record_failure(int64 user_id, int32 max_failures, int32 lockout,
+						  int32 lockout_max)
+{
+	static SPIPlanPtr count_plan = NULL;
+	static SPIPlanPtr lock_plan = NULL;
+	static const Oid count_types[] = {INT8OID};
+	static const Oid lock_types[] = {INT8OID, INT8OID};
+	Datum		values[2];
+	int32		failures = 0;
+
+	values[0] = Int64GetDatum(user_id);
+	SPI_connect();
+	us_spi_plan(&count_plan,
+				"INSERT INTO userservice.login_failures AS f"
+				" (user_id, failures, last_failed_at)"
+				" SELECT id, 1, pg_catalog.now() FROM userservice.users"
+				" WHERE id OPERATOR(pg_catalog.=) $1"
+				" ON CONFLICT (user_id) DO UPDATE"
+				" SET failures = f.failures OPERATOR(pg_catalog.+) 1,"
+				" last_failed_at = pg_catalog.now()"
+				" RETURNING failures",
+				1, count_types);
+	us_spi_execute(count_plan, values, NULL, false, SPI_OK_INSERT_RETURNING);
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+
+		failures = DatumGetInt32(us_spi_value(1, &isnull));
+	}
+	if (failures >= max_failures)
+	{
+		values[1] = Int64GetDatum(lockout_seconds(failures, max_failures,
+												  lockout, lockout_max));
+		us_spi_plan(&lock_plan,
+					"UPDATE userservice.login_failures"
+					" SET locked_until = pg_catalog.now() OPERATOR(pg_catalog.+)"
+					" pg_catalog.make_interval(0, 0, 0, 0, 0, 0, $2::pg_catalog.float8)"
+					" WHERE user_id OPERATOR(pg_catalog.=) $1",
+					2, lock_types);
+		us_spi_execute(lock_plan, values, NULL, false, SPI_OK_UPDATE);
+	}
+	SPI_finish();
+	return failures;
+}
