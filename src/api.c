@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "errors.h"
+#include "validate.h"
 
 static void
 raise_required(const char *name)
@@ -54,4 +55,20 @@ us_user_profile_datum(FunctionCallInfo fcinfo, const UserRow *row)
 	values[7] = TimestampTzGetDatum(row->updated_at);
 
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+void
+us_arg_page(FunctionCallInfo fcinfo, int size_argno, int after_argno,
+			int skip_argno, PageArgs *page)
+{
+	page->page_size = PG_ARGISNULL(size_argno) ? US_PAGE_SIZE_DEFAULT :
+		PG_GETARG_INT32(size_argno);
+	page->has_after = !PG_ARGISNULL(after_argno);
+	page->after_id = page->has_after ? PG_GETARG_INT64(after_argno) : 0;
+	page->skip = PG_ARGISNULL(skip_argno) ? 0 : PG_GETARG_INT64(skip_argno);
+
+	if (page->page_size < 1 || page->page_size > US_PAGE_SIZE_MAX)
+		us_raise_invalid_field("page_size", "must be between 1 and 1000");
+	if (page->skip < 0)
+		us_raise_invalid_field("skip", "must not be negative");
 }

@@ -33,32 +33,42 @@ json_type_name(const JsonbValue *v)
 	}
 }
 
+/* Where a bad key was found: a patch, or element N of an array argument. */
+typedef struct PatchPlace
+{
+	const char *name;			/* "patch", "users" */
+	int			element;		/* -1 for a patch */
+} PatchPlace;
+
 static void
-raise_bad_key(const char *key, int keylen, const char *fmt_tail)
+raise_bad_key(const PatchPlace *place, const char *key, int keylen,
+			  const char *what)
 {
 	int			quoted = pg_mbcliplen(key, keylen, KEY_QUOTE_MAX);
+	char		message[64];
 
-	us_raise(US_ERR_INVALID, "invalid patch", "Key \"%.*s%s\" %s.",
-			 quoted, key, quoted < keylen ? "..." : "", fmt_tail);
+	snprintf(message, sizeof(message), "invalid %s", place->name);
+	if (place->element < 0)
+		us_raise(US_ERR_INVALID, message, "Key \"%.*s%s\" %s.",
+				 quoted, key, quoted < keylen ? "..." : "", what);
+	us_raise(US_ERR_INVALID, message, "Key \"%.*s%s\" of %s[%d] %s.",
+			 quoted, key, quoted < keylen ? "..." : "", place->name,
+			 place->element, what);
 }
 
-void
-us_patch_read(Jsonb *patch, const PatchField *fields, int nfields,
-			  PatchValue *values)
+static void
+read_object(JsonbContainer *object, const PatchPlace *place,
+			const PatchField *fields, int nfields, PatchValue *values)
 {
 	JsonbIterator *it;
 	JsonbValue	k;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
+	char		what[64];
 
 	memset(values, 0, sizeof(PatchValue) * nfields);
 
-	if (JB_ROOT_IS_SCALAR(patch) || !JB_ROOT_IS_OBJECT(patch))
-		us_raise(US_ERR_INVALID, "invalid patch",
-				 "The patch must be a JSON object, not %s.",
-				 JB_ROOT_IS_SCALAR(patch) ? "a scalar" : "an array");
-
-	it = JsonbIteratorInit(&patch->root);
+	it = JsonbIteratorInit(object);
 	tok = JsonbIteratorNext(&it, &v, true);
 	Assert(tok == WJB_BEGIN_OBJECT);
 
@@ -78,29 +88,61 @@ us_patch_read(Jsonb *patch, const PatchField *fields, int nfields,
 				break;
 		}
 		if (i == nfields)
-			raise_bad_key(key, keylen, "is not a field that can be changed");
-
+			raise_bad_key(place, key, keylen, "is not a field that can be changed");
 		if (v.type == jbvNull)
-			raise_bad_key(key, keylen, "cannot be null");
+			raise_bad_key(place, key, keylen, "cannot be null");
 
 		switch (fields[i].type)
 		{
 			case PATCH_STRING:
 				if (v.type != jbvString)
-					us_raise(US_ERR_INVALID, "invalid patch",
-							 "Key \"%s\" must be a string, not %s.",
-							 fields[i].key, json_type_name(&v));
+				{
+					snprintf(what, sizeof(what), "must be a string, not %s",
+							 json_type_name(&v));
+					raise_bad_key(place, key, keylen, what);
+				}
 				values[i].string = cstring_to_text_with_len(v.val.string.val,
 															v.val.string.len);
 				break;
 			case PATCH_BOOLEAN:
 				if (v.type != jbvBool)
-					us_raise(US_ERR_INVALID, "invalid patch",
-							 "Key \"%s\" must be a boolean, not %s.",
-							 fields[i].key, json_type_name(&v));
+				{
+					snprintf(what, sizeof(what), "must be a boolean, not %s",
+							 json_type_name(&v));
+					raise_bad_key(place, key, keylen, what);
+				}
 				values[i].boolean = v.val.boolean;
 				break;
 		}
 		values[i].present = true;
 	}
+}
+
+void
+us_patch_read(Jsonb *patch, const PatchField *fields, int nfields,
+			  PatchValue *values)
+{
+	PatchPlace	place = {"patch", -1};
+
+	if (JB_ROOT_IS_SCALAR(patch) || !JB_ROOT_IS_OBJECT(patch))
+		us_raise(US_ERR_INVALID, "invalid patch",
+				 "The patch must be a JSON object, not %s.",
+				 JB_ROOT_IS_SCALAR(patch) ? "a scalar" : "an array");
+	read_object(&patch->root, &place, fields, nfields, values);
+}
+
+void
+us_patch_read_element(JsonbContainer *object, const char *name, int element,
+					  const PatchField *fields, int nfields, PatchValue *values)
+{
+	PatchPlace	place = {name, element};
+
+	read_object(object, &place, fields, nfields, values);
+}
+
+bool
+us_text_equal(text *a, text *b)
+{
+	return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
 }

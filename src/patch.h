@@ -38,4 +38,15 @@ typedef struct PatchValue
 extern void us_patch_read(Jsonb *patch, const PatchField *fields, int nfields,
 						  PatchValue *values);
 
+/*
+ * The same for an object nested in a larger document (an element of
+ * import_users' array): name is the argument ("users"), element its index.
+ */
+extern void us_patch_read_element(JsonbContainer *object, const char *name,
+								  int element, const PatchField *fields,
+								  int nfields, PatchValue *values);
+
+/* Byte equality of two texts: did a patched value really change? */
+extern bool us_text_equal(text *a, text *b);
+
 #endif

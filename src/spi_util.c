@@ -3,6 +3,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -57,4 +58,23 @@ us_spi_text(int fnumber, MemoryContext cxt)
 	result = DatumGetTextPCopy(d);
 	MemoryContextSwitchTo(old);
 	return result;
+}
+
+void
+us_spi_rows_to_tuplestore(Tuplestorestate *into, TupleDesc desc)
+{
+	int			natts = desc->natts;
+	Datum	   *cols = palloc(sizeof(Datum) * natts);
+	bool	   *nulls = palloc(sizeof(bool) * natts);
+
+	if (SPI_tuptable->tupdesc->natts != natts)
+		elog(ERROR, "query returned %d columns, result type has %d",
+			 SPI_tuptable->tupdesc->natts, natts);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, cols, nulls);
+		tuplestore_putvalues(into, desc, cols, nulls);
+	}
+	pfree(cols);
+	pfree(nulls);
 }

@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "utils/tuplestore.h"
 
 /*
  * Prepare sql once per backend and keep the plan: *plan is set on first use.
@@ -26,5 +27,8 @@ extern Datum us_spi_value(int fnumber, bool *isnull);
 
 /* A text column of the first result row, copied into context cxt. */
 extern text *us_spi_text(int fnumber, MemoryContext cxt);
+
+/* Copy every row of the last SPI result into a tuplestore of rows like desc. */
+extern void us_spi_rows_to_tuplestore(Tuplestorestate *into, TupleDesc desc);
 
 #endif

@@ -11,7 +11,6 @@
 #include "api.h"
 #include "caller.h"
 #include "user_service.h"
-#include "validate.h"
 
 PG_FUNCTION_INFO_V1(us_create_user);
 PG_FUNCTION_INFO_V1(us_get_user);
@@ -114,15 +113,14 @@ us_list_users(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Caller		caller;
-	int32		page_size = PG_ARGISNULL(0) ? US_PAGE_SIZE_DEFAULT : PG_GETARG_INT32(0);
-	int64		skip = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2);
+	PageArgs	page;
 
 	us_caller_current(&caller);
 	us_caller_require_admin(&caller);
+	us_arg_page(fcinfo, 0, 1, 2, &page);
 
 	SetSingleFuncCall(fcinfo, 0);
-	user_service_list(page_size, !PG_ARGISNULL(1),
-					  PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1), skip,
-					  rsinfo->setResult, rsinfo->setDesc);
+	user_store_list(page.after_id, page.has_after, page.skip, page.page_size,
+					rsinfo->setResult, rsinfo->setDesc);
 	return (Datum) 0;
 }

@@ -108,13 +108,6 @@ static const PatchField user_patch_fields[PATCH_NKEYS] = {
 	[PATCH_ROLE] = {"role", PATCH_STRING},
 };
 
-static bool
-text_equal(text *a, text *b)
-{
-	return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
-		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
-}
-
 /* A user may change their email and display name; the rest needs an admin. */
 static void
 check_patch_rights(const Caller *caller, const PatchValue *p)
@@ -177,14 +170,14 @@ user_service_update(const Caller *caller, int64 id, Jsonb *patch,
 	change.revoke_tokens = false;
 	changed = false;
 
-	if (p[PATCH_EMAIL].present && !text_equal(p[PATCH_EMAIL].string, current.email))
+	if (p[PATCH_EMAIL].present && !us_text_equal(p[PATCH_EMAIL].string, current.email))
 	{
 		change.email = p[PATCH_EMAIL].string;
 		changed = true;
 		email_changed = true;
 	}
 	if (p[PATCH_DISPLAY_NAME].present &&
-		!text_equal(p[PATCH_DISPLAY_NAME].string, current.display_name))
+		!us_text_equal(p[PATCH_DISPLAY_NAME].string, current.display_name))
 	{
 		change.display_name = p[PATCH_DISPLAY_NAME].string;
 		changed = true;
@@ -194,7 +187,7 @@ user_service_update(const Caller *caller, int64 id, Jsonb *patch,
 		change.is_active = p[PATCH_IS_ACTIVE].boolean;
 		changed = true;
 	}
-	if (p[PATCH_ROLE].present && !text_equal(p[PATCH_ROLE].string, current.role))
+	if (p[PATCH_ROLE].present && !us_text_equal(p[PATCH_ROLE].string, current.role))
 	{
 		change.role = p[PATCH_ROLE].string;
 		changed = true;
@@ -236,15 +229,4 @@ user_service_delete(int64 id)
 	if (!user_store_delete(id))
 		us_raise(US_ERR_NOT_FOUND, "user not found",
 				 "No user has id " INT64_FORMAT ".", id);
-}
-
-void
-user_service_list(int32 page_size, bool has_after, int64 after_id, int64 skip,
-				  Tuplestorestate *into, TupleDesc desc)
-{
-	if (page_size < 1 || page_size > US_PAGE_SIZE_MAX)
-		us_raise_invalid_field("page_size", "must be between 1 and 1000");
-	if (skip < 0)
-		us_raise_invalid_field("skip", "must not be negative");
-	user_store_list(after_id, has_after, skip, page_size, into, desc);
 }

@@ -29,9 +29,6 @@ extern void user_service_update(const Caller *caller, int64 id, Jsonb *patch,
 								bool check_version, int32 expected_version,
 								bool revoke_tokens, UserRow *out);
 
-/* A page of users for list_users; 22023 for a page_size outside 1..1000. */
-extern void user_service_list(int32 page_size, bool has_after, int64 after_id,
-							  int64 skip, Tuplestorestate *into, TupleDesc desc);
 extern void user_service_delete(int64 id);
 
 /* Validate a password and hash it at the configured cost into out. */

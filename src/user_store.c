@@ -7,7 +7,9 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "executor/spi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "catalog/pg_type.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
@@ -314,14 +316,76 @@ user_store_list(int64 after_id, bool has_after, int64 skip, int32 page_size,
 						   2, first_types);
 	us_spi_execute(plan, values, NULL, true, SPI_OK_SELECT);
 	n = (int) SPI_processed;
-	for (int i = 0; i < n; i++)
-	{
-		Datum		cols[8];
-		bool		nulls[8];
-
-		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, cols, nulls);
-		tuplestore_putvalues(into, into_desc, cols, nulls);
-	}
+	us_spi_rows_to_tuplestore(into, into_desc);
 	SPI_finish();
 	return n;
+}
+
+static Datum
+text_array(Datum *elems, int n)
+{
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+text *
+user_store_first_duplicate_email(Datum *emails, int n)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {TEXTARRAYOID};
+	Datum		values[1] = {text_array(emails, n)};
+	MemoryContext cxt = CurrentMemoryContext;
+	text	   *dup = NULL;
+
+	SPI_connect();
+	us_spi_plan(&plan,
+				"SELECT e FROM (SELECT e, i, pg_catalog.row_number() OVER"
+				" (PARTITION BY pg_catalog.lower(e) ORDER BY i) AS nth"
+				" FROM pg_catalog.unnest($1) WITH ORDINALITY AS b(e, i)) b"
+				" WHERE nth OPERATOR(pg_catalog.>) 1"
+				" OR EXISTS (SELECT 1 FROM userservice.users u WHERE"
+				" pg_catalog.lower(u.email) OPERATOR(pg_catalog.=) pg_catalog.lower(b.e))"
+				" ORDER BY i LIMIT 1",
+				1, types);
+	us_spi_execute(plan, values, NULL, false, SPI_OK_SELECT);
+	if (SPI_processed > 0)
+		dup = us_spi_text(1, cxt);
+	SPI_finish();
+	return dup;
+}
+
+int
+user_store_insert_many(Datum *emails, Datum *hashes, Datum *names, int n,
+					   Datum *ids_array)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	Datum		values[3] = {text_array(emails, n), text_array(hashes, n),
+	text_array(names, n)};
+	MemoryContext cxt = CurrentMemoryContext;
+	int			inserted;
+	Datum	   *ids;
+	MemoryContext old;
+
+	SPI_connect();
+	us_spi_plan(&plan,
+				"INSERT INTO userservice.users (email, hashed_password, display_name)"
+				" SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
+				" ON CONFLICT ((pg_catalog.lower(email))) DO NOTHING"
+				" RETURNING id",
+				3, types);
+	us_spi_execute(plan, values, NULL, false, SPI_OK_INSERT_RETURNING);
+	inserted = (int) SPI_processed;
+	old = MemoryContextSwitchTo(cxt);
+	ids = palloc(sizeof(Datum) * Max(inserted, 1));
+	for (int i = 0; i < inserted; i++)
+	{
+		bool		isnull;
+
+		ids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+	}
+	*ids_array = PointerGetDatum(construct_array(ids, inserted, INT8OID, 8, true,
+												 TYPALIGN_DOUBLE));
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	return inserted;
 }

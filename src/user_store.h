@@ -73,6 +73,19 @@ extern void user_store_set_hash(int64 id, const char *hashed_password);
 extern bool user_store_delete(int64 id);
 
 /*
+ * The first of n emails that is registered already or appears twice among
+ * them (any letter case), or NULL.
+ */
+extern text *user_store_first_duplicate_email(Datum *emails, int n);
+
+/*
+ * Insert n users in one statement; returns how many were inserted (fewer
+ * when a concurrent session took an email) and their ids as an int8[].
+ */
+extern int	user_store_insert_many(Datum *emails, Datum *hashes, Datum *names,
+								   int n, Datum *ids_array);
+
+/*
  * Append a page of users in id order to a tuplestore of user_profile rows:
  * after after_id when has_after, skipping skip rows. Returns the row count.
  */

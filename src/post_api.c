@@ -1,0 +1,157 @@
+/*
+ * post_api.c: the SQL-callable post functions, users-with-posts and
+ * import_users.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "api.h"
+#include "caller.h"
+#include "import_service.h"
+#include "post_service.h"
+#include "post_store.h"
+
+PG_FUNCTION_INFO_V1(us_create_post);
+PG_FUNCTION_INFO_V1(us_get_post);
+PG_FUNCTION_INFO_V1(us_update_post);
+PG_FUNCTION_INFO_V1(us_delete_post);
+PG_FUNCTION_INFO_V1(us_list_posts);
+PG_FUNCTION_INFO_V1(us_list_users_with_posts);
+PG_FUNCTION_INFO_V1(us_import_users);
+
+/* A userservice.post datum (the function's result type) for row. */
+static Datum
+post_datum(FunctionCallInfo fcinfo, const PostRow *row)
+{
+	TupleDesc	tupdesc;
+	Datum		values[6];
+	bool		nulls[6] = {false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	values[0] = Int64GetDatum(row->id);
+	values[1] = Int64GetDatum(row->author_id);
+	values[2] = PointerGetDatum(row->title);
+	values[3] = PointerGetDatum(row->body);
+	values[4] = TimestampTzGetDatum(row->created_at);
+	values[5] = TimestampTzGetDatum(row->updated_at);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* create_post(author_id bigint, title text, body text DEFAULT '') */
+Datum
+us_create_post(PG_FUNCTION_ARGS)
+{
+	int64		author_id = us_arg_int64(fcinfo, 0, "author_id");
+	text	   *title = us_arg_text(fcinfo, 1, "title");
+	text	   *body = us_arg_text(fcinfo, 2, "body");
+	Caller		caller;
+	PostRow		row;
+
+	us_caller_current(&caller);
+	post_service_create(&caller, author_id, title, body, &row);
+	PG_RETURN_DATUM(post_datum(fcinfo, &row));
+}
+
+/* get_post(post_id bigint) */
+Datum
+us_get_post(PG_FUNCTION_ARGS)
+{
+	int64		id = us_arg_int64(fcinfo, 0, "post_id");
+	PostRow		row;
+
+	post_service_get(id, &row);
+	PG_RETURN_DATUM(post_datum(fcinfo, &row));
+}
+
+/* update_post(post_id bigint, patch jsonb) */
+Datum
+us_update_post(PG_FUNCTION_ARGS)
+{
+	int64		id = us_arg_int64(fcinfo, 0, "post_id");
+	Caller		caller;
+	PostRow		row;
+
+	if (PG_ARGISNULL(1))
+		us_arg_text(fcinfo, 1, "patch");	/* raises "is required" */
+	us_caller_current(&caller);
+	post_service_update(&caller, id, PG_GETARG_JSONB_P(1), &row);
+	PG_RETURN_DATUM(post_datum(fcinfo, &row));
+}
+
+/* delete_post(post_id bigint) */
+Datum
+us_delete_post(PG_FUNCTION_ARGS)
+{
+	int64		id = us_arg_int64(fcinfo, 0, "post_id");
+	Caller		caller;
+
+	us_caller_current(&caller);
+	post_service_delete(&caller, id);
+	PG_RETURN_VOID();
+}
+
+/* list_posts(author_id bigint, page_size integer, after_id bigint, skip bigint) */
+Datum
+us_list_posts(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		author_id = us_arg_int64(fcinfo, 0, "author_id");
+	PageArgs	page;
+
+	us_arg_page(fcinfo, 1, 2, 3, &page);
+	SetSingleFuncCall(fcinfo, 0);
+	post_store_list(author_id, page.has_after, page.after_id, page.skip,
+					page.page_size, rsinfo->setResult, rsinfo->setDesc);
+	return (Datum) 0;
+}
+
+/* list_users_with_posts(page_size integer, after_id bigint, only_active boolean, skip bigint) */
+Datum
+us_list_users_with_posts(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Caller		caller;
+	PageArgs	page;
+
+	us_caller_current(&caller);
+	us_caller_require_admin(&caller);
+	us_arg_page(fcinfo, 0, 1, 3, &page);
+	SetSingleFuncCall(fcinfo, 0);
+	post_store_list_users_with_posts(page.has_after, page.after_id,
+									 !PG_ARGISNULL(2) && PG_GETARG_BOOL(2),
+									 page.skip, page.page_size,
+									 rsinfo->setResult, rsinfo->setDesc);
+	return (Datum) 0;
+}
+
+/* import_users(users jsonb) returns userservice.import_report */
+Datum
+us_import_users(PG_FUNCTION_ARGS)
+{
+	Caller		caller;
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false};
+	int			created;
+
+	if (PG_ARGISNULL(0))
+		us_arg_text(fcinfo, 0, "users");	/* raises "is required" */
+	us_caller_current(&caller);
+	us_caller_require_admin(&caller);
+
+	created = import_service_users(PG_GETARG_JSONB_P(0), &values[1]);
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	values[0] = Int32GetDatum(created);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
