@@ -18,6 +18,7 @@
 #include "config.h"
 #include "errors.h"
 #include "failure_worker.h"
+#include "hashing.h"
 #include "jwt.h"
 #include "password.h"
 #include "user_service.h"
@@ -102,8 +103,6 @@ auth_service_login(text *email, text *password, LoginResult *out)
 	bool		found;
 	bool		ok;
 	char		dummy[US_HASH_MAX_LEN];
-	const char *pw = VARDATA_ANY(password);
-	size_t		pw_len = VARSIZE_ANY_EXHDR(password);
 
 	(void) jwt_secret();		/* fail before any work when it is unset */
 
@@ -121,7 +120,7 @@ auth_service_login(text *email, text *password, LoginResult *out)
 
 	if (!found)
 		dummy_hash(dummy, sizeof(dummy));
-	ok = us_password_verify(found ? account.hashed_password : dummy, pw, pw_len);
+	ok = us_verify_password(found ? account.hashed_password : dummy, password);
 
 	if (!found || !ok || !account.is_active)
 	{
@@ -134,13 +133,11 @@ auth_service_login(text *email, text *password, LoginResult *out)
 		auth_store_clear_failures(account.id);
 
 	/* An older, cheaper hash is upgraded now that we know the password. */
-	if (us_password_needs_rehash(account.hashed_password,
-								 (unsigned long long) us_password_hash_iterations,
-								 (size_t) us_password_hash_memory_kb * 1024))
+	if (us_hash_is_outdated(account.hashed_password))
 	{
 		char		hash[US_HASH_MAX_LEN];
 
-		user_service_hash_password(password, "password", hash);
+		us_hash_new_password(password, "password", hash);
 		user_store_set_hash(account.id, hash);
 	}
 
@@ -234,12 +231,11 @@ auth_service_change_password(const Caller *caller, text *current_password,
 
 	user_service_get(id, &row);
 	if (!auth_store_find_login(row.email, &account) ||
-		!us_password_verify(account.hashed_password, VARDATA_ANY(current_password),
-							VARSIZE_ANY_EXHDR(current_password)))
+		!us_verify_password(account.hashed_password, current_password))
 		us_raise(US_ERR_BAD_CREDENTIALS, "invalid password",
 				 "Field \"current_password\" does not match the stored password.");
 
-	user_service_hash_password(new_password, "new_password", hash);
+	us_hash_new_password(new_password, "new_password", hash);
 	auth_store_set_password(id, hash);
 	sodium_memzero(hash, sizeof(hash));
 }

@@ -12,6 +12,7 @@
 
 int			us_password_hash_iterations = US_HASH_ITERATIONS_MIN;
 int			us_password_hash_memory_kb = US_HASH_MEMORY_MIN_KB;
+int			us_max_concurrent_hashes = 0;
 char	   *us_jwt_secret = NULL;
 int			us_jwt_lifetime = 3600;
 char	   *us_jwt_audience = NULL;
@@ -51,6 +52,14 @@ us_define_settings(void)
 							&us_password_hash_memory_kb,
 							US_HASH_MEMORY_MIN_KB, US_HASH_MEMORY_MIN_KB, 4 * 1024 * 1024,
 							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("userservice.max_concurrent_hashes",
+							"Most argon2id hashes or verifications running at once in a database (0: no cap).",
+							"Hashing memory is bounded by this times password_hash_memory; callers beyond it wait.",
+							&us_max_concurrent_hashes,
+							0, 0, 10000,
+							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 
 	/* GUC_SUPERUSER_ONLY: SHOW, current_setting() and pg_settings hide it. */

@@ -12,6 +12,7 @@
 
 extern int	us_password_hash_iterations;
 extern int	us_password_hash_memory_kb;
+extern int	us_max_concurrent_hashes;
 extern char *us_jwt_secret;
 extern int	us_jwt_lifetime;
 extern char *us_jwt_audience;

@@ -10,6 +10,7 @@
 #include "utils/jsonb.h"
 
 #include "errors.h"
+#include "hashing.h"
 #include "import_service.h"
 #include "password.h"
 #include "patch.h"
@@ -120,7 +121,7 @@ import_service_users(Jsonb *users, Datum *ids_array)
 		{
 			char		hash[US_HASH_MAX_LEN];
 
-			user_service_hash_password(rows[i][IMPORT_PASSWORD].string, "password", hash);
+			us_hash_new_password(rows[i][IMPORT_PASSWORD].string, "password", hash);
 			hashes[i] = CStringGetTextDatum(hash);
 		}
 		else

@@ -7,8 +7,8 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "config.h"
 #include "errors.h"
+#include "hashing.h"
 #include "password.h"
 #include "patch.h"
 #include "user_service.h"
@@ -36,20 +36,6 @@ raise_email_taken(text *email)
 }
 
 void
-user_service_hash_password(text *password, const char *field, char *out)
-{
-	check_field(field, us_check_password, password);
-	if (!us_password_hash(out, VARDATA_ANY(password), VARSIZE_ANY_EXHDR(password),
-						  (unsigned long long) us_password_hash_iterations,
-						  (size_t) us_password_hash_memory_kb * 1024))
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("could not hash password"),
-				 errdetail("argon2id could not allocate %d kB.",
-						   us_password_hash_memory_kb)));
-}
-
-void
 user_service_create(text *email, text *password, text *display_name,
 					UserRow *out)
 {
@@ -63,7 +49,7 @@ user_service_create(text *email, text *password, text *display_name,
 	if (user_store_email_taken(email, 0))
 		raise_email_taken(email);
 
-	user_service_hash_password(password, "password", hash);
+	us_hash_new_password(password, "password", hash);
 	if (!user_store_insert(email, hash, display_name, out))
 		raise_email_taken(email);	/* lost a race to a concurrent twin */
 }
@@ -151,7 +137,7 @@ user_service_update(const Caller *caller, int64 id, Jsonb *patch,
 	if (p[PATCH_ROLE].present)
 		check_field("role", us_check_role, p[PATCH_ROLE].string);
 	if (p[PATCH_PASSWORD].present)
-		user_service_hash_password(p[PATCH_PASSWORD].string, "password", hash);
+		us_hash_new_password(p[PATCH_PASSWORD].string, "password", hash);
 
 	if (!user_store_get_for_update(id, &current))
 		us_raise(US_ERR_NOT_FOUND, "user not found",

@@ -31,8 +31,4 @@ extern void user_service_update(const Caller *caller, int64 id, Jsonb *patch,
 
 extern void user_service_delete(int64 id);
 
-/* Validate a password and hash it at the configured cost into out. */
-extern void user_service_hash_password(text *password, const char *field,
-									   char *out);
-
 #endif

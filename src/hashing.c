@@ -1,0 +1,124 @@
+/*
+ * hashing.c: the server side of password hashing.
+ *
+ * Each argon2id call holds userservice.password_hash_memory of memory for
+ * its duration. With userservice.max_concurrent_hashes = N > 0, a call first
+ * takes one of N advisory-lock slots (session level, released right after
+ * the hash, also on error), so at most N hashes run at once in a database:
+ * hashing memory is bounded by N x password_hash_memory.
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+
+#include "config.h"
+#include "errors.h"
+#include "hashing.h"
+#include "password.h"
+#include "validate.h"
+
+/* The slots' lock tags: field4 apart from the SQL advisory functions' 1 and 2. */
+#define HASH_SLOT_CLASS 0x7573	/* "us" */
+#define HASH_SLOT_SPACE 0x68617368	/* "hash" */
+
+static void
+slot_tag(LOCKTAG *tag, int slot)
+{
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, HASH_SLOT_SPACE, (uint32) slot,
+						 HASH_SLOT_CLASS);
+}
+
+/* Take a free slot, or wait for one; -1 when there is no cap. */
+static int
+acquire_slot(void)
+{
+	int			slots = us_max_concurrent_hashes;
+	LOCKTAG		tag;
+	int			mine;
+
+	if (slots <= 0)
+		return -1;
+	for (int i = 0; i < slots; i++)
+	{
+		slot_tag(&tag, i);
+		if (LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL)
+			return i;
+	}
+	/* All busy: queue on one, spread by pid so waiters share the slots. */
+	mine = MyProcPid % slots;
+	slot_tag(&tag, mine);
+	LockAcquire(&tag, ExclusiveLock, true, false);
+	return mine;
+}
+
+static void
+release_slot(int slot)
+{
+	LOCKTAG		tag;
+
+	if (slot < 0)
+		return;
+	slot_tag(&tag, slot);
+	LockRelease(&tag, ExclusiveLock, true);
+}
+
+void
+us_hash_new_password(text *password, const char *field, char *out)
+{
+	const char *reason = us_check_password(VARDATA_ANY(password),
+										   VARSIZE_ANY_EXHDR(password));
+	int			slot;
+	volatile bool ok = false;
+
+	if (reason != NULL)
+		us_raise_invalid_field(field, reason);
+
+	slot = acquire_slot();
+	PG_TRY();
+	{
+		ok = us_password_hash(out, VARDATA_ANY(password), VARSIZE_ANY_EXHDR(password),
+							  (unsigned long long) us_password_hash_iterations,
+							  (size_t) us_password_hash_memory_kb * 1024);
+	}
+	PG_FINALLY();
+	{
+		release_slot(slot);
+	}
+	PG_END_TRY();
+
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not hash password"),
+				 errdetail("argon2id could not allocate %d kB.",
+						   us_password_hash_memory_kb)));
+}
+
+bool
+us_verify_password(const char *stored, text *password)
+{
+	int			slot = acquire_slot();
+	volatile bool ok = false;
+
+	PG_TRY();
+	{
+		ok = us_password_verify(stored, VARDATA_ANY(password),
+								VARSIZE_ANY_EXHDR(password));
+	}
+	PG_FINALLY();
+	{
+		release_slot(slot);
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+bool
+us_hash_is_outdated(const char *stored)
+{
+	return us_password_needs_rehash(stored,
+									(unsigned long long) us_password_hash_iterations,
+									(size_t) us_password_hash_memory_kb * 1024);
+}
