@@ -35,15 +35,28 @@ us_arg_int64(FunctionCallInfo fcinfo, int argno, const char *name)
 }
 
 Datum
+us_composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
+{
+	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+
+	if (tupdesc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		tupdesc = BlessTupleDesc(tupdesc);
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = tupdesc;
+	}
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+Datum
 us_user_profile_datum(FunctionCallInfo fcinfo, const UserRow *row)
 {
-	TupleDesc	tupdesc;
 	Datum		values[8];
 	bool		nulls[8] = {false};
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
 
 	values[0] = Int64GetDatum(row->id);
 	values[1] = PointerGetDatum(row->email);
@@ -53,8 +66,7 @@ us_user_profile_datum(FunctionCallInfo fcinfo, const UserRow *row)
 	values[5] = Int32GetDatum(row->version);
 	values[6] = TimestampTzGetDatum(row->created_at);
 	values[7] = TimestampTzGetDatum(row->updated_at);
-
-	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	return us_composite_result(fcinfo, values, nulls);
 }
 
 void

@@ -28,19 +28,15 @@ us_login(PG_FUNCTION_ARGS)
 	text	   *email = us_arg_text(fcinfo, 0, "email");
 	text	   *password = us_arg_text(fcinfo, 1, "password");
 	LoginResult result;
-	TupleDesc	tupdesc;
 	Datum		values[3];
 	bool		nulls[3] = {false};
 
 	auth_service_login(email, password, &result);
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
 	values[0] = CStringGetTextDatum(result.access_token);
 	values[1] = CStringGetTextDatum("bearer");
 	values[2] = Int32GetDatum(result.expires_in);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(us_composite_result(fcinfo, values, nulls));
 }
 
 /* verify_token(token text) returns jsonb */

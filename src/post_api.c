@@ -29,20 +29,16 @@ PG_FUNCTION_INFO_V1(us_import_users);
 static Datum
 post_datum(FunctionCallInfo fcinfo, const PostRow *row)
 {
-	TupleDesc	tupdesc;
 	Datum		values[6];
 	bool		nulls[6] = {false};
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
 	values[0] = Int64GetDatum(row->id);
 	values[1] = Int64GetDatum(row->author_id);
 	values[2] = PointerGetDatum(row->title);
 	values[3] = PointerGetDatum(row->body);
 	values[4] = TimestampTzGetDatum(row->created_at);
 	values[5] = TimestampTzGetDatum(row->updated_at);
-	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	return us_composite_result(fcinfo, values, nulls);
 }
 
 /* create_post(author_id bigint, title text, body text DEFAULT '') */
@@ -137,7 +133,6 @@ Datum
 us_import_users(PG_FUNCTION_ARGS)
 {
 	Caller		caller;
-	TupleDesc	tupdesc;
 	Datum		values[2];
 	bool		nulls[2] = {false};
 	int			created;
@@ -149,9 +144,6 @@ us_import_users(PG_FUNCTION_ARGS)
 
 	created = import_service_users(PG_GETARG_JSONB_P(0), &values[1]);
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
 	values[0] = Int32GetDatum(created);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(us_composite_result(fcinfo, values, nulls));
 }
