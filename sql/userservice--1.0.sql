@@ -44,8 +44,10 @@ CREATE TABLE @extschema@.users (
 );
 
 -- One account per email without regard to letter case: the database enforces
--- it, the C pre-check only words the error.
-CREATE UNIQUE INDEX uq_users_email ON @extschema@.users (pg_catalog.lower(email));
+-- it, the C pre-check only words the error. Folded with ICU's root locale so
+-- that non-ASCII letters fold the same whatever the database's locale.
+CREATE UNIQUE INDEX uq_users_email
+    ON @extschema@.users (pg_catalog.lower(email COLLATE pg_catalog."und-x-icu"));
 
 COMMENT ON TABLE @extschema@.users IS 'Accounts of the user service; written only through the userservice functions.';
 

@@ -28,7 +28,7 @@ auth_store_find_login(text *email, LoginAccount *out)
 				" FROM userservice.users u"
 				" LEFT JOIN userservice.login_failures f"
 				" ON f.user_id OPERATOR(pg_catalog.=) u.id"
-				" WHERE pg_catalog.lower(u.email) OPERATOR(pg_catalog.=) pg_catalog.lower($1)",
+				" WHERE " US_LOWER("u.email") " OPERATOR(pg_catalog.=) " US_LOWER("$1"),
 				1, types);
 	us_spi_execute(plan, values, NULL, false, SPI_OK_SELECT);
 	found = SPI_processed > 0;
@@ -131,7 +131,7 @@ auth_store_set_password(int64 user_id, const char *hashed_password)
 				"UPDATE userservice.users SET hashed_password = $2,"
 				" token_version = token_version OPERATOR(pg_catalog.+) 1,"
 				" version = version OPERATOR(pg_catalog.+) 1,"
-				" updated_at = pg_catalog.now()"
+				" updated_at = pg_catalog.clock_timestamp()"
 				" WHERE id OPERATOR(pg_catalog.=) $1",
 				2, types);
 	us_spi_execute(plan, values, NULL, false, SPI_OK_UPDATE);

@@ -98,7 +98,7 @@ post_store_update(int64 id, text *title, text *body, PostRow *out)
 
 	return run_post_statement(&plan,
 							  "UPDATE userservice.posts SET title = $2, body = $3,"
-							  " updated_at = pg_catalog.now()"
+							  " updated_at = pg_catalog.clock_timestamp()"
 							  " WHERE id OPERATOR(pg_catalog.=) $1"
 							  " RETURNING " POST_COLUMNS,
 							  3, types, values, false, SPI_OK_UPDATE_RETURNING, out);

@@ -84,7 +84,7 @@ user_store_insert(text *email, const char *hashed_password,
 	inserted = run_user_statement(&plan,
 				"INSERT INTO userservice.users (email, hashed_password, display_name)"
 				" VALUES ($1, $2, $3)"
-				" ON CONFLICT ((pg_catalog.lower(email))) DO NOTHING"
+				" ON CONFLICT ((" US_LOWER("email") ")) DO NOTHING"
 				" RETURNING " USER_COLUMNS,
 				3, types, values, NULL, false, SPI_OK_INSERT_RETURNING, false, out);
 	pfree(DatumGetPointer(values[1]));
@@ -126,7 +126,7 @@ user_store_get_by_email(text *email, UserRow *out)
 
 	return run_user_statement(&plan,
 				"SELECT " USER_COLUMNS " FROM userservice.users"
-				" WHERE pg_catalog.lower(email) OPERATOR(pg_catalog.=) pg_catalog.lower($1)",
+				" WHERE " US_LOWER("email") " OPERATOR(pg_catalog.=) " US_LOWER("$1"),
 							  1, types, values, NULL, true, SPI_OK_SELECT, false, out);
 }
 
@@ -141,7 +141,7 @@ user_store_email_taken(text *email, int64 except_id)
 	SPI_connect();
 	us_spi_plan(&plan,
 				"SELECT 1 FROM userservice.users"
-				" WHERE pg_catalog.lower(email) OPERATOR(pg_catalog.=) pg_catalog.lower($1)"
+				" WHERE " US_LOWER("email") " OPERATOR(pg_catalog.=) " US_LOWER("$1")
 				" AND id OPERATOR(pg_catalog.<>) $2",
 				2, types);
 	us_spi_execute(plan, values, NULL, false, SPI_OK_SELECT);
@@ -155,7 +155,7 @@ user_store_email_taken(text *email, int64 except_id)
 	" is_active = $4, role = $5," \
 	" hashed_password = COALESCE($6, hashed_password)," \
 	" version = version OPERATOR(pg_catalog.+) 1," \
-	" updated_at = pg_catalog.now()"
+	" updated_at = pg_catalog.clock_timestamp()"
 #define UPDATE_WHERE \
 	" WHERE id OPERATOR(pg_catalog.=) $1 RETURNING " USER_COLUMNS
 
@@ -339,11 +339,11 @@ user_store_first_duplicate_email(Datum *emails, int n)
 	SPI_connect();
 	us_spi_plan(&plan,
 				"SELECT e FROM (SELECT e, i, pg_catalog.row_number() OVER"
-				" (PARTITION BY pg_catalog.lower(e) ORDER BY i) AS nth"
+				" (PARTITION BY " US_LOWER("e") " ORDER BY i) AS nth"
 				" FROM pg_catalog.unnest($1) WITH ORDINALITY AS b(e, i)) b"
 				" WHERE nth OPERATOR(pg_catalog.>) 1"
 				" OR EXISTS (SELECT 1 FROM userservice.users u WHERE"
-				" pg_catalog.lower(u.email) OPERATOR(pg_catalog.=) pg_catalog.lower(b.e))"
+				" " US_LOWER("u.email") " OPERATOR(pg_catalog.=) " US_LOWER("b.e") ")"
 				" ORDER BY i LIMIT 1",
 				1, types);
 	us_spi_execute(plan, values, NULL, false, SPI_OK_SELECT);
@@ -370,7 +370,7 @@ user_store_insert_many(Datum *emails, Datum *hashes, Datum *names, int n,
 	us_spi_plan(&plan,
 				"INSERT INTO userservice.users (email, hashed_password, display_name)"
 				" SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
-				" ON CONFLICT ((pg_catalog.lower(email))) DO NOTHING"
+				" ON CONFLICT ((" US_LOWER("email") ")) DO NOTHING"
 				" RETURNING id",
 				3, types);
 	us_spi_execute(plan, values, NULL, false, SPI_OK_INSERT_RETURNING);

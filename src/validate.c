@@ -95,6 +95,18 @@ is_space(int32_t cp)
 		cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
 }
 
+/*
+ * Zero-width and direction-control characters: they render as nothing, or
+ * reorder what surrounds them, so they make look-alikes.
+ */
+static bool
+is_invisible(int32_t cp)
+{
+	return cp == 0xAD || (cp >= 0x200B && cp <= 0x200F) ||
+		(cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2064) ||
+		(cp >= 0x2066 && cp <= 0x206F) || cp == 0xFEFF;
+}
+
 const char *
 us_check_email(const char *s, size_t len)
 {
@@ -119,6 +131,8 @@ us_check_email(const char *s, size_t len)
 			return "must not contain control characters";
 		if (is_space(cp))
 			return "must not contain spaces";
+		if (is_invisible(cp))
+			return "must not contain invisible or direction-control characters";
 		if (cp == '@')
 		{
 			ats++;
@@ -187,7 +201,7 @@ us_check_text(const char *s, size_t len, long min_chars, long max_chars,
 		if (is_control(cp) &&
 			!(multiline && (cp == '\t' || cp == '\n' || cp == '\r')))
 			return "must not contain control characters";
-		if (!is_space(cp) && !is_control(cp))
+		if (!is_space(cp) && !is_control(cp) && !is_invisible(cp))
 			blank = false;
 		chars++;
 		if (chars > max_chars)
