@@ -10,6 +10,8 @@ DROP FUNCTION @extschema@.me();
 DROP FUNCTION @extschema@.verify_token(text);
 DROP FUNCTION @extschema@.login(text, text);
 DROP TYPE @extschema@.login_result;
+-- Detach it first, so pg_extension.extconfig forgets it along with the table.
+ALTER EXTENSION userservice DROP TABLE @extschema@.login_failures;
 DROP TABLE @extschema@.login_failures;
 ALTER TABLE @extschema@.users DROP COLUMN token_version;
 

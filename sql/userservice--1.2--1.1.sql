@@ -13,4 +13,7 @@ DROP FUNCTION @extschema@.create_post(bigint, text, text);
 DROP TYPE @extschema@.import_report;
 DROP TYPE @extschema@.user_with_posts;
 DROP TYPE @extschema@.post;
+-- Detach them first, so pg_extension.extconfig forgets them with the table.
+ALTER EXTENSION userservice DROP TABLE @extschema@.posts;
+ALTER EXTENSION userservice DROP SEQUENCE @extschema@.posts_id_seq;
 DROP TABLE @extschema@.posts;

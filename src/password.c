@@ -3,6 +3,7 @@
  */
 #include "password.h"
 
+#include <stdio.h>
 #include <string.h>
 
 bool
@@ -23,8 +24,16 @@ bool
 us_password_needs_rehash(const char *stored, unsigned long long iterations,
 						 size_t memory_bytes)
 {
-	/* 0: same cost; 1: other cost or algorithm; -1: not a hash it knows. */
-	return crypto_pwhash_str_needs_rehash(stored, iterations, memory_bytes) != 0;
+	unsigned long m_kb;
+	unsigned long t;
+	unsigned long p;
+	int			consumed = 0;
+
+	/* libsodium's own check also replaces stronger hashes: read m and t. */
+	if (sscanf(stored, "$argon2id$v=19$m=%lu,t=%lu,p=%lu$%n", &m_kb, &t, &p, &consumed) != 3 ||
+		consumed == 0)
+		return true;
+	return t < iterations || (unsigned long long) m_kb * 1024 < memory_bytes;
 }
 
 bool

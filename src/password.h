@@ -24,7 +24,10 @@ extern bool us_password_hash(char *out, const char *password, size_t len,
 /* True when password matches the stored PHC string (constant time). */
 extern bool us_password_verify(const char *stored, const char *password, size_t len);
 
-/* True when stored is not argon2id at exactly this cost, or not parseable. */
+/*
+ * True when stored is cheaper than this cost (fewer passes or less memory),
+ * or not an argon2id string at all. A stronger hash is left as it is.
+ */
 extern bool us_password_needs_rehash(const char *stored,
 									 unsigned long long iterations,
 									 size_t memory_bytes);
