@@ -5,6 +5,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -38,6 +39,10 @@ us_record_login_failure(int64 user_id)
 	BackgroundWorkerHandle *handle;
 	FailureJob	job;
 	pid_t		pid;
+
+	/* A standby cannot write the count, and would never start the worker. */
+	if (RecoveryInProgress())
+		return false;
 
 	job.database = MyDatabaseId;
 	job.role = GetUserId();		/* the extension owner, inside SECURITY DEFINER */
