@@ -1,0 +1,341 @@
+-- authz: who may call what. The caller's role is the role in effect (SET
+-- ROLE, or set_config('role', ..., true) as PostgREST does it); the caller's
+-- identity is the sub claim of request.jwt.claims. userservice_anon signs up
+-- and logs in; userservice_user acts on its own account only; userservice_admin
+-- does everything; any other role (this superuser) is trusted.
+-- Emails are unique to this file (authz-*@example.com).
+\set VERBOSITY default
+SET userservice.jwt_secret = 'authz-suite-secret-0123456789-abcdefghij';
+
+-- Run one statement; 'ok' or its SQLSTATE and message.
+CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    st text; msg text;
+BEGIN
+    EXECUTE stmt;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+    RETURN st || ': ' || msg;
+END
+$$;
+
+-- Every API function, called by whoever is the current role, acting on
+-- self_id (the caller's own account) and other_id (somebody else's).
+CREATE FUNCTION pg_temp.matrix(self_id bigint, self_pw text, other_id bigint, token text)
+RETURNS TABLE (n int, call text, outcome text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN
+        SELECT * FROM (VALUES
+            (1, 'check_request()', 'SELECT userservice.check_request()'),
+            (2, 'create_user', format('SELECT userservice.create_user(%L, %L, %L)', 'authz-signup@example.com', 'signup-password-1', 'Signup')),
+            (3, 'login', format('SELECT userservice.login(%L, %L)', 'authz-ulf@example.com', 'ulf-password-1')),
+            (4, 'verify_token', format('SELECT userservice.verify_token(%L)', token)),
+            (5, 'me()', 'SELECT userservice.me()'),
+            (6, 'get_user(self)', format('SELECT userservice.get_user(%s)', self_id)),
+            (7, 'get_user(other)', format('SELECT userservice.get_user(%s)', other_id)),
+            (8, 'get_user_by_email', format('SELECT userservice.get_user_by_email(%L)', 'authz-ulf@example.com')),
+            (9, 'list_users()', 'SELECT userservice.list_users()'),
+            (10, 'update_user(self, display_name)', format('SELECT userservice.update_user(%s, %L)', self_id, '{"display_name": "Renamed"}')),
+            (11, 'update_user(self, email)', format('SELECT userservice.update_user(%s, %L)', self_id, jsonb_build_object('email', 'authz-renamed-' || self_id || '@example.com'))),
+            (12, 'update_user(other, display_name)', format('SELECT userservice.update_user(%s, %L)', other_id, '{"display_name": "Renamed"}')),
+            (13, 'update_user(self, role)', format('SELECT userservice.update_user(%s, %L)', self_id, '{"role": "admin"}')),
+            (14, 'update_user(self, is_active)', format('SELECT userservice.update_user(%s, %L)', self_id, '{"is_active": false}')),
+            (15, 'change_password', format('SELECT userservice.change_password(%L, %L)', self_pw, 'changed-password-1')),
+            (16, 'update_user(self, password)', format('SELECT userservice.update_user(%s, %L)', self_id, '{"password": "patched-password-1"}')),
+            (17, 'logout_all()', 'SELECT userservice.logout_all()'),
+            (18, 'logout_all(self)', format('SELECT userservice.logout_all(%s)', self_id)),
+            (19, 'logout_all(other)', format('SELECT userservice.logout_all(%s)', other_id)),
+            (20, 'delete_user(other)', format('SELECT userservice.delete_user(%s)', other_id))
+        ) AS v(n, call, stmt)
+        ORDER BY n
+    LOOP
+        n := c.n;
+        call := c.call;
+        outcome := pg_temp.try(c.stmt);
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+SELECT id AS uma_id FROM userservice.create_user('authz-uma@example.com', 'uma-password-1', 'Uma') \gset
+SELECT id AS ulf_id FROM userservice.create_user('authz-ulf@example.com', 'ulf-password-1', 'Ulf') \gset
+SELECT id AS adm_id FROM userservice.create_user('authz-adm@example.com', 'adm-password-1', 'Adm') \gset
+SELECT role FROM userservice.update_user(:adm_id, '{"role": "admin"}');
+
+SELECT access_token AS uma_token FROM userservice.login('authz-uma@example.com', 'uma-password-1') \gset
+SELECT access_token AS adm_token FROM userservice.login('authz-adm@example.com', 'adm-password-1') \gset
+SELECT userservice.verify_token(:'uma_token')::text AS uma_claims,
+       userservice.verify_token(:'adm_token')::text AS adm_claims \gset
+SELECT :'uma_claims'::jsonb->>'role' AS uma_role, :'adm_claims'::jsonb->>'role' AS adm_role;
+
+----------------------------------------------------------------------
+-- the role matrix (each block rolled back, so every role starts from the
+-- same data)
+----------------------------------------------------------------------
+
+-- userservice_anon: create_user, login and check_request; all else 42501.
+BEGIN;
+SELECT set_config('role', 'userservice_anon', true) AS role,
+       set_config('request.jwt.claims', '{"role": "userservice_anon"}', true) AS claims;
+SELECT call, outcome FROM pg_temp.matrix(:uma_id, 'uma-password-1', :ulf_id, :'uma_token');
+ROLLBACK;
+
+-- userservice_user: check_request, me, change_password, logout_all, and
+-- get_user/update_user on its own id, without role, is_active or password
+-- keys; all else 42501.
+BEGIN;
+SELECT set_config('role', 'userservice_user', true) AS role,
+       set_config('request.jwt.claims', :'uma_claims', true) IS NOT NULL AS claims_set;
+SELECT call, outcome FROM pg_temp.matrix(:uma_id, 'uma-password-1', :ulf_id, :'uma_token');
+ROLLBACK;
+
+-- userservice_admin: everything.
+BEGIN;
+SELECT set_config('role', 'userservice_admin', true) AS role,
+       set_config('request.jwt.claims', :'adm_claims', true) IS NOT NULL AS claims_set;
+SELECT call, outcome FROM pg_temp.matrix(:adm_id, 'adm-password-1', :ulf_id, :'adm_token');
+ROLLBACK;
+
+-- A trusted role (the superuser, no claims): everything that needs no own
+-- account; me, change_password and logout_all() need a sub claim (42501).
+BEGIN;
+SELECT call, outcome FROM pg_temp.matrix(:uma_id, 'uma-password-1', :ulf_id, :'uma_token');
+ROLLBACK;
+
+-- The same errors as psql shows them.
+BEGIN;
+SET LOCAL ROLE userservice_anon;
+SELECT userservice.me();
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE userservice_user;
+SELECT set_config('request.jwt.claims', :'uma_claims', true) IS NOT NULL AS claims_set;
+\set VERBOSITY terse
+SELECT userservice.get_user(:ulf_id);
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE userservice_user;
+SELECT set_config('request.jwt.claims', :'uma_claims', true) IS NOT NULL AS claims_set;
+SELECT userservice.update_user(:uma_id, '{"role": "admin"}');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE userservice_user;
+SELECT set_config('request.jwt.claims', :'uma_claims', true) IS NOT NULL AS claims_set;
+SELECT userservice.update_user(:uma_id, '{"is_active": false}');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE userservice_user;
+SELECT set_config('request.jwt.claims', :'uma_claims', true) IS NOT NULL AS claims_set;
+SELECT userservice.update_user(:uma_id, '{"password": "patched-password-1"}');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+-- A forbidden key is refused even next to allowed ones, and nothing changes.
+SELECT version AS uma_version FROM userservice.users WHERE id = :uma_id \gset
+BEGIN;
+SET LOCAL ROLE userservice_user;
+SELECT set_config('request.jwt.claims', :'uma_claims', true) IS NOT NULL AS claims_set;
+SELECT userservice.update_user(:uma_id, '{"display_name": "Uma Two", "role": "admin"}');
+\echo :LAST_ERROR_SQLSTATE
+COMMIT;
+SELECT display_name, role, version = :uma_version AS version_kept
+FROM userservice.users WHERE id = :uma_id;
+
+-- A user's own patch is applied and returned.
+BEGIN;
+SET LOCAL ROLE userservice_user;
+SELECT set_config('request.jwt.claims', :'uma_claims', true) IS NOT NULL AS claims_set;
+SELECT email, display_name, role, version - :uma_version AS version_step
+FROM userservice.update_user(:uma_id, '{"display_name": "Uma Renamed"}');
+SELECT id = :uma_id AS me_is_uma, display_name FROM userservice.me();
+COMMIT;
+
+-- The role is the role in effect, not the role claim: a userservice_user
+-- whose claims say userservice_admin is still a user.
+BEGIN;
+SET LOCAL ROLE userservice_user;
+SELECT set_config('request.jwt.claims',
+                  (:'uma_claims'::jsonb || '{"role": "userservice_admin"}')::text, true) IS NOT NULL AS claims_set;
+SELECT count(*) FROM userservice.list_users();
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+
+-- A trusted role with claims acts as the user they name.
+BEGIN;
+SELECT set_config('request.jwt.claims', :'uma_claims', true) IS NOT NULL AS claims_set;
+SELECT id = :uma_id AS me_is_uma FROM userservice.me();
+ROLLBACK;
+
+-- A user whose claims carry no sub has no account: me() is 42501.
+BEGIN;
+SET LOCAL ROLE userservice_user;
+SELECT set_config('request.jwt.claims', '{"role": "userservice_user"}', true) AS claims;
+SELECT userservice.me();
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+
+-- me() for a sub whose user is gone: PT404.
+BEGIN;
+SET LOCAL ROLE userservice_user;
+SELECT set_config('request.jwt.claims', '{"sub": "9223372036854775807", "role": "userservice_user"}', true) AS claims;
+SELECT userservice.me();
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+
+----------------------------------------------------------------------
+-- list_users (admins)
+----------------------------------------------------------------------
+
+BEGIN;
+SET LOCAL ROLE userservice_admin;
+SELECT set_config('request.jwt.claims', :'adm_claims', true) IS NOT NULL AS claims_set;
+-- A keyset page: page_size rows after after_id, in id order.
+SELECT email FROM userservice.list_users(page_size => 2, after_id => :uma_id - 1);
+SELECT email FROM userservice.list_users(page_size => 2, after_id => :ulf_id);
+-- skip is offset paging on top of the cursor.
+SELECT email FROM userservice.list_users(page_size => 1, after_id => :uma_id - 1, skip => 2);
+-- The default page is 20 rows at most; NULL means the default.
+SELECT count(*) <= 20 AS default_page FROM userservice.list_users();
+SELECT count(*) <= 20 AS null_page FROM userservice.list_users(NULL, NULL, NULL);
+-- No row has a password hash.
+SELECT array_agg(attname ORDER BY attnum) AS columns
+FROM pg_attribute WHERE attrelid = 'userservice.user_profile'::regclass AND attnum > 0;
+ROLLBACK;
+
+-- page_size outside 1..1000 and a negative skip: 22023 naming the field.
+BEGIN;
+SET LOCAL ROLE userservice_admin;
+SELECT set_config('request.jwt.claims', :'adm_claims', true) IS NOT NULL AS claims_set;
+SELECT count(*) FROM userservice.list_users(page_size => 0);
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE userservice_admin;
+SELECT set_config('request.jwt.claims', :'adm_claims', true) IS NOT NULL AS claims_set;
+SELECT count(*) FROM userservice.list_users(page_size => 1001);
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE userservice_admin;
+SELECT set_config('request.jwt.claims', :'adm_claims', true) IS NOT NULL AS claims_set;
+SELECT count(*) FROM userservice.list_users(skip => -1);
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+-- 1000 is allowed.
+SELECT least(count(*), 1000) AS max_page_rows FROM userservice.users \gset
+BEGIN;
+SET LOCAL ROLE userservice_admin;
+SELECT set_config('request.jwt.claims', :'adm_claims', true) IS NOT NULL AS claims_set;
+SELECT count(*) = :max_page_rows AS max_page_ok FROM userservice.list_users(page_size => 1000);
+ROLLBACK;
+
+----------------------------------------------------------------------
+-- check_request: a token that is no longer good
+----------------------------------------------------------------------
+
+SELECT id AS del_id FROM userservice.create_user('authz-del@example.com', 'del-password-1', 'Del') \gset
+SELECT id AS off_id FROM userservice.create_user('authz-off@example.com', 'off-password-1', 'Off') \gset
+SELECT id AS dem_id FROM userservice.create_user('authz-dem@example.com', 'dem-password-1', 'Dem') \gset
+SELECT id AS pat_id FROM userservice.create_user('authz-pat@example.com', 'pat-password-1', 'Pat') \gset
+SELECT id AS out_id FROM userservice.create_user('authz-out@example.com', 'out-password-1', 'Out') \gset
+SELECT role FROM userservice.update_user(:dem_id, '{"role": "admin"}');
+SELECT userservice.verify_token(access_token)::text AS del_claims
+FROM userservice.login('authz-del@example.com', 'del-password-1') \gset
+SELECT userservice.verify_token(access_token)::text AS off_claims
+FROM userservice.login('authz-off@example.com', 'off-password-1') \gset
+SELECT userservice.verify_token(access_token)::text AS dem_claims
+FROM userservice.login('authz-dem@example.com', 'dem-password-1') \gset
+SELECT userservice.verify_token(access_token)::text AS pat_claims
+FROM userservice.login('authz-pat@example.com', 'pat-password-1') \gset
+SELECT userservice.verify_token(access_token)::text AS out_claims
+FROM userservice.login('authz-out@example.com', 'out-password-1') \gset
+
+-- check_request as the given role with the given claims: 'ok' or the error.
+CREATE FUNCTION pg_temp.check_as(role text, claims text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    st text; msg text; det text;
+BEGIN
+    PERFORM set_config('role', role, true);
+    PERFORM set_config('request.jwt.claims', claims, true);
+    PERFORM userservice.check_request();
+    PERFORM set_config('role', 'none', true);
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+    RETURN st || ' | ' || msg || ' | ' || det;
+END
+$$;
+
+-- Before anything happens, every token passes.
+SELECT label, pg_temp.check_as(r, c) AS outcome
+FROM (VALUES (1, 'del', 'userservice_user', :'del_claims'),
+             (2, 'off', 'userservice_user', :'off_claims'),
+             (3, 'dem (admin)', 'userservice_admin', :'dem_claims'),
+             (4, 'pat', 'userservice_user', :'pat_claims'),
+             (5, 'out', 'userservice_user', :'out_claims')) v(n, label, r, c)
+ORDER BY n;
+
+-- An admin deletes del, deactivates off, demotes dem, patches pat's
+-- password and logs out every session of out.
+BEGIN;
+SET LOCAL ROLE userservice_admin;
+SELECT set_config('request.jwt.claims', :'adm_claims', true) IS NOT NULL AS claims_set;
+SELECT userservice.delete_user(:del_id);
+SELECT is_active FROM userservice.update_user(:off_id, '{"is_active": false}');
+SELECT role FROM userservice.update_user(:dem_id, '{"role": "user"}');
+SELECT email FROM userservice.update_user(:pat_id, '{"password": "pat-password-2"}');
+SELECT userservice.logout_all(:out_id);
+COMMIT;
+
+-- Now each of those tokens is refused with 28000.
+SELECT label, pg_temp.check_as(r, c) AS outcome
+FROM (VALUES (1, 'deleted', 'userservice_user', :'del_claims'),
+             (2, 'deactivated', 'userservice_user', :'off_claims'),
+             (3, 'demoted admin', 'userservice_admin', :'dem_claims'),
+             (4, 'password patched by an admin', 'userservice_user', :'pat_claims'),
+             (5, 'logged out by an admin', 'userservice_user', :'out_claims')) v(n, label, r, c)
+ORDER BY n;
+
+-- One of them as psql shows it.
+BEGIN;
+SELECT set_config('role', 'userservice_user', true) AS role,
+       set_config('request.jwt.claims', :'del_claims', true) IS NOT NULL AS claims_set;
+SELECT userservice.check_request();
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+
+-- The demoted user's token as a plain user is still good (the account is
+-- active and not revoked); new logins of pat and out are good.
+SELECT pg_temp.check_as('userservice_user', :'dem_claims') AS demoted_as_user;
+SELECT pg_temp.check_as('userservice_user', userservice.verify_token(access_token)::text) AS pat_new_token
+FROM userservice.login('authz-pat@example.com', 'pat-password-2');
+SELECT pg_temp.check_as('userservice_user', userservice.verify_token(access_token)::text) AS out_new_token
+FROM userservice.login('authz-out@example.com', 'out-password-1');
+
+-- Malformed claims are refused too.
+SELECT label, pg_temp.check_as(r, c) AS outcome
+FROM (VALUES (1, 'user without sub', 'userservice_user', '{"role": "userservice_user", "tv": 1}'),
+             (2, 'admin without sub', 'userservice_admin', '{"role": "userservice_admin", "tv": 1}'),
+             (3, 'no tv claim', 'userservice_user', (:'uma_claims'::jsonb - 'tv')::text),
+             (4, 'tv from the future', 'userservice_user', (:'uma_claims'::jsonb || '{"tv": 99}')::text),
+             (5, 'sub not a number', 'userservice_user', '{"sub": "uma", "tv": 1}'),
+             (6, 'sub a negative number', 'userservice_user', '{"sub": "-1", "tv": 1}'),
+             (7, 'claims not JSON', 'userservice_user', 'not json')) v(n, label, r, c)
+ORDER BY n;
+
+-- Anonymous and trusted callers are not checked, whatever the claims say.
+SELECT label, pg_temp.check_as(r, c) AS outcome
+FROM (VALUES (1, 'anon, no claims', 'userservice_anon', ''),
+             (2, 'anon, anon claims', 'userservice_anon', '{"role": "userservice_anon"}'),
+             (3, 'trusted, deleted user''s claims', 'none', :'del_claims')) v(n, label, r, c)
+ORDER BY n;
