@@ -483,3 +483,89 @@ SET LOCAL ROLE userservice_user;
 SELECT hashed_password FROM userservice.users LIMIT 1;
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
+
+----------------------------------------------------------------------
+-- Later rules: stronger hashes kept, change_password counted and locked
+-- out, a worker that cannot get a lock does not hang the login, tokens
+-- revoked by deactivation, aud arrays, numeric sub.
+----------------------------------------------------------------------
+RESET userservice.login_max_failures;
+SELECT id AS kay_id FROM userservice.create_user('auth-kay@example.com', 'kay-password-1', 'Kay') \gset
+
+-- A hash stronger than the current setting is kept at login, not weakened.
+SET userservice.password_hash_memory = '24MB';
+SELECT userservice.update_user(:kay_id, '{"password": "kay-password-1"}') IS NOT NULL AS rehashed_strong;
+RESET userservice.password_hash_memory;
+SELECT token_type FROM userservice.login('auth-kay@example.com', 'kay-password-1');
+SELECT hashed_password LIKE '$argon2id$v=19$m=24576,t=2,p=1$%' AS strong_hash_kept
+  FROM userservice.users WHERE id = :kay_id;
+
+-- change_password: a wrong current_password is a failed login; at the limit,
+-- even the right one is PT429 until the lockout ends.
+SET userservice.login_max_failures = 2;
+BEGIN;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1)::text, true) \gset
+SELECT userservice.change_password('wrong-current-1', 'kay-password-2');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SELECT failures FROM userservice.login_failures WHERE user_id = :kay_id;
+BEGIN;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1)::text, true) \gset
+SELECT userservice.change_password('wrong-current-2', 'kay-password-2');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1)::text, true) \gset
+-- (terse: the DETAIL counts down seconds)
+\set VERBOSITY terse
+SELECT userservice.change_password('kay-password-1', 'kay-password-2');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+ROLLBACK;
+DELETE FROM userservice.login_failures WHERE user_id = :kay_id;
+RESET userservice.login_max_failures;
+
+-- One transaction that logged in (clearing a failure row) and then fails:
+-- the worker cannot take the row lock this transaction holds, gives up after
+-- its lock_timeout, and the login answers 28P01 instead of hanging.
+SELECT pg_temp.login_error('auth-kay@example.com', 'wrong-password');
+BEGIN;
+SELECT token_type FROM userservice.login('auth-kay@example.com', 'kay-password-1');
+SELECT pg_temp.login_error('auth-kay@example.com', 'wrong-password');
+ROLLBACK;
+DELETE FROM userservice.login_failures WHERE user_id = :kay_id;
+
+-- Deactivation revokes tokens: reactivating does not bring an old one back.
+SELECT userservice.verify_token(access_token)::text AS kay_claims
+  FROM userservice.login('auth-kay@example.com', 'kay-password-1') \gset
+SELECT is_active FROM userservice.update_user(:kay_id, '{"is_active": false}');
+SELECT is_active FROM userservice.update_user(:kay_id, '{"is_active": true}');
+BEGIN;
+SELECT set_config('role', 'userservice_user', true), set_config('request.jwt.claims', :'kay_claims', true) \gset
+SELECT userservice.check_request();
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+
+-- A numeric sub names the user as well as a string one.
+BEGIN;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id, 'tv', 1)::text, true) \gset
+SELECT email FROM userservice.me();
+ROLLBACK;
+
+-- aud may be an array holding the audience (as PostgREST accepts).
+SET userservice.jwt_audience = 'auth-api';
+CREATE EXTENSION pgcrypto;   -- dropped below: tokens.sql makes its own
+CREATE FUNCTION pg_temp.b64url(b bytea) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT rtrim(translate(replace(encode(b, 'base64'), E'\n', ''), '+/', '-_'), '=')
+$$;
+CREATE FUNCTION pg_temp.sign(payload text) RETURNS text LANGUAGE sql AS $$
+    SELECT h || '.' || pg_temp.b64url(hmac(h, current_setting('userservice.jwt_secret'), 'sha256'))
+      FROM (SELECT pg_temp.b64url('{"alg":"HS256","typ":"JWT"}') || '.'
+                   || pg_temp.b64url(convert_to(payload, 'UTF8')) AS h) t
+$$;
+SELECT userservice.verify_token(pg_temp.sign('{"sub":"1","exp":4102444800,"aud":["other","auth-api"]}')) ->> 'sub' AS aud_array_ok;
+SELECT userservice.verify_token(pg_temp.sign('{"sub":"1","exp":4102444800,"aud":["other",7]}'));
+\echo :LAST_ERROR_SQLSTATE
+RESET userservice.jwt_audience;
+DROP EXTENSION pgcrypto CASCADE;
+SELECT userservice.delete_user(:kay_id);

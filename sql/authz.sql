@@ -314,8 +314,8 @@ SELECT userservice.check_request();
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
 
--- The demoted user's token as a plain user is still good (the account is
--- active and not revoked); new logins of pat and out are good.
+-- A role change revokes tokens: the demoted user's token is refused even as
+-- a plain user (so re-promoting cannot revive it); new logins are good.
 SELECT pg_temp.check_as('userservice_user', :'dem_claims') AS demoted_as_user;
 SELECT pg_temp.check_as('userservice_user', userservice.verify_token(access_token)::text) AS pat_new_token
 FROM userservice.login('authz-pat@example.com', 'pat-password-2');

@@ -67,6 +67,21 @@ dummy_hash(char *out, size_t size)
 			 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 }
 
+/* PT429 while the account is locked out. */
+static void
+check_lockout(const LoginAccount *account)
+{
+	long		secs;
+	int			usecs;
+
+	if (!account->has_lock || account->locked_until <= GetCurrentTimestamp())
+		return;
+	TimestampDifference(GetCurrentTimestamp(), account->locked_until, &secs, &usecs);
+	us_raise(US_ERR_TOO_MANY_ATTEMPTS, "too many failed logins",
+			 "The account is locked for %ld more seconds after %d failed logins.",
+			 secs + 1, account->failures);
+}
+
 static char *
 sign_token(int64 user_id, bool is_admin, int32 token_version, int32 *expires_in)
 {
@@ -107,16 +122,8 @@ auth_service_login(text *email, text *password, LoginResult *out)
 	(void) jwt_secret();		/* fail before any work when it is unset */
 
 	found = auth_store_find_login(email, &account);
-	if (found && account.has_lock && account.locked_until > GetCurrentTimestamp())
-	{
-		long		secs;
-		int			usecs;
-
-		TimestampDifference(GetCurrentTimestamp(), account.locked_until, &secs, &usecs);
-		us_raise(US_ERR_TOO_MANY_ATTEMPTS, "too many failed logins",
-				 "The account is locked for %ld more seconds after %d failed logins.",
-				 secs + 1, account.failures);
-	}
+	if (found)
+		check_lockout(&account);
 
 	if (!found)
 		dummy_hash(dummy, sizeof(dummy));
@@ -124,8 +131,8 @@ auth_service_login(text *email, text *password, LoginResult *out)
 
 	if (!found || !ok || !account.is_active)
 	{
-		if (found && !ok)
-			us_record_login_failure(account.id);
+		/* Every refusal waits for a worker, counting or not: equal time. */
+		us_record_login_failure(found && !ok ? account.id : 0);
 		raise_bad_credentials();
 	}
 
@@ -188,13 +195,9 @@ auth_service_verify(text *token)
 	if (us_claim_number(claims, "nbf", &nbf) && nbf > now)
 		raise_bad_token("The token is not valid yet.");
 
-	if (us_jwt_audience != NULL && us_jwt_audience[0] != '\0')
-	{
-		char	   *aud = us_claim_string(claims, "aud");
-
-		if (aud == NULL || strcmp(aud, us_jwt_audience) != 0)
-			raise_bad_token("The token is not meant for this audience.");
-	}
+	if (us_jwt_audience != NULL && us_jwt_audience[0] != '\0' &&
+		!us_claim_has_string(claims, "aud", us_jwt_audience))
+		raise_bad_token("The token is not meant for this audience.");
 	pfree(buf);
 	return claims;
 }
@@ -217,7 +220,7 @@ auth_service_check_request(const Caller *caller)
 
 	if (!caller->has_token_version ||
 		caller->token_version != (double) state.token_version)
-		raise_bad_token("The token was revoked by a password change or a logout.");
+		raise_bad_token("The token was revoked by a password change, a logout, a deactivation or a role change.");
 }
 
 void
@@ -230,10 +233,16 @@ auth_service_change_password(const Caller *caller, text *current_password,
 	char		hash[US_HASH_MAX_LEN];
 
 	user_service_get(id, &row);
-	if (!auth_store_find_login(row.email, &account) ||
-		!us_verify_password(account.hashed_password, current_password))
+	if (!auth_store_find_login(row.email, &account))
+		elog(ERROR, "user " INT64_FORMAT " has no login row", id);
+	/* A stolen token must not make current_password a free guessing oracle. */
+	check_lockout(&account);
+	if (!us_verify_password(account.hashed_password, current_password))
+	{
+		us_record_login_failure(id);
 		us_raise(US_ERR_BAD_CREDENTIALS, "invalid password",
 				 "Field \"current_password\" does not match the stored password.");
+	}
 
 	us_hash_new_password(new_password, "new_password", hash);
 	auth_store_set_password(id, hash);

@@ -7,7 +7,9 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/numeric.h"
 #include "utils/jsonb.h"
 
 #include "caller.h"
@@ -44,6 +46,12 @@ parse_sub(JsonbValue *v, int64 *out)
 	{
 		s = v->val.string.val;
 		len = v->val.string.len;
+	}
+	else if (v->type == jbvNumeric)
+	{
+		s = DatumGetCString(DirectFunctionCall1(numeric_out,
+												NumericGetDatum(v->val.numeric)));
+		len = strlen(s);
 	}
 	else
 		return false;

@@ -130,6 +130,36 @@ us_claim_string(Jsonb *jb, const char *key)
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
+static bool
+string_is(const JsonbValue *v, const char *value)
+{
+	return v->type == jbvString && v->val.string.len == (int) strlen(value) &&
+		memcmp(v->val.string.val, value, v->val.string.len) == 0;
+}
+
+bool
+us_claim_has_string(Jsonb *jb, const char *key, const char *value)
+{
+	JsonbValue *v = us_claim(jb, key);
+
+	if (v == NULL)
+		return false;
+	if (v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
+	{
+		uint32		n = JsonContainerSize(v->val.binary.data);
+
+		for (uint32 i = 0; i < n; i++)
+		{
+			JsonbValue *elem = getIthJsonbValueFromContainer(v->val.binary.data, i);
+
+			if (elem != NULL && string_is(elem, value))
+				return true;
+		}
+		return false;
+	}
+	return string_is(v, value);
+}
+
 bool
 us_claim_number(Jsonb *jb, const char *key, double *out)
 {

@@ -25,6 +25,9 @@ extern JsonbValue *us_claim(Jsonb *jb, const char *key);
 /* A string claim as a C string, or NULL when absent or not a string. */
 extern char *us_claim_string(Jsonb *jb, const char *key);
 
+/* Is the claim this string, or an array holding it (as aud may be)? */
+extern bool us_claim_has_string(Jsonb *jb, const char *key, const char *value);
+
 /* A numeric claim as a double (no overflow error); false when absent or not a number. */
 extern bool us_claim_number(Jsonb *jb, const char *key, double *out);
 

@@ -2,7 +2,9 @@
  * config.c: every userservice.* setting, defined together.
  *
  * Each setting that changes security is PGC_SUSET: only a superuser may set
- * it (in postgresql.conf, ALTER SYSTEM/DATABASE/ROLE, or SET).
+ * it (in postgresql.conf, ALTER SYSTEM/DATABASE/ROLE, or SET). The secret
+ * belongs in postgresql.conf or ALTER SYSTEM only: per-database and per-role
+ * settings are readable by every role in pg_db_role_setting.
  */
 #include "postgres.h"
 
@@ -28,6 +30,8 @@ check_jwt_secret(char **newval, void **extra, GucSource source)
 		strlen(*newval) < US_JWT_SECRET_MIN_BYTES)
 	{
 		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		/* Replaces the usual message, which would quote the value. */
+		GUC_check_errmsg("userservice.jwt_secret is too short");
 		GUC_check_errdetail("The secret must be at least %d bytes long.",
 							US_JWT_SECRET_MIN_BYTES);
 		return false;

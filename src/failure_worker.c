@@ -11,6 +11,9 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
+#include "utils/guc.h"
+#include "utils/wait_event.h"
 #include "utils/snapmgr.h"
 
 #include "auth_store.h"
@@ -27,6 +30,18 @@ typedef struct FailureJob
 	int32		lockout;
 	int32		lockout_max;
 } FailureJob;
+
+/* How long login waits for a free worker slot: SLOT_WAIT_TRIES x SLOT_WAIT_MS. */
+#define SLOT_WAIT_TRIES 200
+#define SLOT_WAIT_MS 10
+
+/*
+ * The worker never waits long for a lock: the failed login's own
+ * transaction may hold one it needs (a SQL client that, in one transaction,
+ * logged in successfully or patched the user before failing), and that
+ * transaction is waiting for the worker. Better to miss that count.
+ */
+#define WORKER_LOCK_TIMEOUT "1s"
 
 StaticAssertDecl(sizeof(FailureJob) <= BGW_EXTRALEN, "FailureJob must fit in bgw_extra");
 
@@ -62,8 +77,17 @@ us_record_login_failure(int64 user_id)
 	memcpy(worker.bgw_extra, &job, sizeof(job));
 	worker.bgw_notify_pid = MyProcPid;
 
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	/* Slots free up within milliseconds: wait for one, up to about 2 s. */
+	for (int tries = 0; !RegisterDynamicBackgroundWorker(&worker, &handle); tries++)
 	{
+		if (tries < SLOT_WAIT_TRIES)
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 SLOT_WAIT_MS, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+			continue;
+		}
 		ereport(WARNING,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("could not count a failed login"),
@@ -84,6 +108,7 @@ us_failure_worker_main(Datum arg)
 	memcpy(&job, MyBgworkerEntry->bgw_extra, sizeof(job));
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(job.database, job.role, 0);
+	SetConfigOption("lock_timeout", WORKER_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE);
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();

@@ -5,8 +5,10 @@
  * login must answer a wrong password with an error, and the error rolls back
  * everything its transaction wrote. So the count is written by a short-lived
  * background worker in a transaction of its own, and login waits for it to
- * commit before raising. Only failures against an existing, unlocked account
- * start a worker; locked accounts are refused before any hashing or writing.
+ * commit before raising. Every refused login starts one, user_id 0 (nothing
+ * to count) for an unknown email or an inactive account, so that each
+ * refusal costs the same time. Locked accounts are refused before any
+ * hashing or writing.
  */
 #ifndef USERSERVICE_FAILURE_WORKER_H
 #define USERSERVICE_FAILURE_WORKER_H
@@ -14,8 +16,9 @@
 #include "postgres.h"
 
 /*
- * Record one failed login of user_id durably; false (with a WARNING) when no
- * worker could be started, in which case the failure is not counted.
+ * Record one failed login of user_id durably (0: none, spend the time only);
+ * false (with a WARNING) when no worker slot came free within about 2 s, in
+ * which case the failure is not counted.
  */
 extern bool us_record_login_failure(int64 user_id);
 

@@ -168,14 +168,18 @@ user_service_update(const Caller *caller, int64 id, Jsonb *patch,
 		change.display_name = p[PATCH_DISPLAY_NAME].string;
 		changed = true;
 	}
+	/* Deactivation and a role change revoke tokens, so reactivating or
+	 * re-promoting does not bring old tokens back to life. */
 	if (p[PATCH_IS_ACTIVE].present && p[PATCH_IS_ACTIVE].boolean != current.is_active)
 	{
 		change.is_active = p[PATCH_IS_ACTIVE].boolean;
+		change.revoke_tokens = revoke_tokens && !change.is_active;
 		changed = true;
 	}
 	if (p[PATCH_ROLE].present && !us_text_equal(p[PATCH_ROLE].string, current.role))
 	{
 		change.role = p[PATCH_ROLE].string;
+		change.revoke_tokens = revoke_tokens;
 		changed = true;
 	}
 	if (p[PATCH_PASSWORD].present)
