@@ -34,6 +34,9 @@ if [ ! -s "$DATA/PG_VERSION" ]; then
     echo "== creating cluster in $DATA"
     if [ "$(id -u)" -eq 0 ]; then install -d -o postgres "$DATA"; fi
     "${RUN[@]}" "$BIN/initdb" -D "$DATA" -E UTF8 --locale=C.UTF-8 -A trust -U postgres >/dev/null
+    # A random token secret for this local cluster (PostgREST needs the same one).
+    secret="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    echo "userservice.jwt_secret = '$secret'" | "${RUN[@]}" tee -a "$DATA/postgresql.conf" >/dev/null
 fi
 if ! "${RUN[@]}" "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
     echo "== starting cluster on port $PORT, socket $SOCK"
