@@ -97,7 +97,7 @@ import_service_users(Jsonb *users, Datum *ids_array)
 			text	   *h = v[IMPORT_PASSWORD_HASH].string;
 
 			if (!us_password_is_phc(text_to_cstring(h), VARSIZE_ANY_EXHDR(h)))
-				raise_element(i, "password_hash", "must be an argon2id PHC string");
+				raise_element(i, "password_hash", "must be an argon2id PHC string with p=1, m at most 4194304 and t at most 1000");
 		}
 		emails[i] = PointerGetDatum(v[IMPORT_EMAIL].string);
 		names[i] = PointerGetDatum(v[IMPORT_DISPLAY_NAME].string);

@@ -39,13 +39,19 @@ us_password_needs_rehash(const char *stored, unsigned long long iterations,
 bool
 us_password_is_phc(const char *s, size_t len)
 {
-	static const char prefix[] = "$argon2id$v=19$m=";
+	unsigned long m_kb;
+	unsigned long t;
+	unsigned long p;
+	int			consumed = 0;
 
-	if (len >= US_HASH_MAX_LEN || len < sizeof(prefix) - 1 ||
-		memcmp(s, prefix, sizeof(prefix) - 1) != 0)
+	if (len >= US_HASH_MAX_LEN || memchr(s, '\0', len) != NULL ||
+		sscanf(s, "$argon2id$v=19$m=%lu,t=%lu,p=%lu$%n", &m_kb, &t, &p, &consumed) != 3 ||
+		consumed == 0)
+		return false;
+	/* A stored cost is paid by every login attempt: keep it within the settings' range. */
+	if (p != 1 || t < 1 || t > US_PHC_MAX_ITERATIONS || m_kb < 8 || m_kb > US_PHC_MAX_MEMORY_KB)
 		return false;
 	/* A string the verifier can parse: needs_rehash returns -1 otherwise. */
-	return memchr(s, '\0', len) == NULL &&
-		crypto_pwhash_str_needs_rehash(s, crypto_pwhash_OPSLIMIT_MIN,
-									   crypto_pwhash_MEMLIMIT_MIN) != -1;
+	return crypto_pwhash_str_needs_rehash(s, crypto_pwhash_OPSLIMIT_MIN,
+										  crypto_pwhash_MEMLIMIT_MIN) != -1;
 }

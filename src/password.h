@@ -32,7 +32,14 @@ extern bool us_password_needs_rehash(const char *stored,
 									 unsigned long long iterations,
 									 size_t memory_bytes);
 
-/* True when s looks like an argon2id PHC string libsodium can verify. */
+/* The dearest stored cost we accept: the maxima of the cost settings. */
+#define US_PHC_MAX_ITERATIONS 1000
+#define US_PHC_MAX_MEMORY_KB (4UL * 1024 * 1024)
+
+/*
+ * True when s is an argon2id PHC string libsodium can verify, with p=1 and
+ * a cost no dearer than US_PHC_MAX_* (every login attempt pays it).
+ */
 extern bool us_password_is_phc(const char *s, size_t len);
 
 #endif
