@@ -10,6 +10,7 @@
 
 #include "auth_store.h"
 #include "spi_util.h"
+#include "user_store.h"
 
 bool
 auth_store_find_login(text *email, LoginAccount *out)

@@ -28,13 +28,6 @@ extern Datum us_spi_value(int fnumber, bool *isnull);
 /* A text column of the first result row, copied into context cxt. */
 extern text *us_spi_text(int fnumber, MemoryContext cxt);
 
-/*
- * The case-folded email, as indexed by uq_users_email: ICU's root-locale
- * lowercasing, so that letter case is ignored the same way whatever the
- * database's locale (libc's lower() in locale "C" folds ASCII only).
- */
-#define US_LOWER(x) "pg_catalog.lower(" x " COLLATE pg_catalog.\"und-x-icu\")"
-
 /* Copy every row of the last SPI result into a tuplestore of rows like desc. */
 extern void us_spi_rows_to_tuplestore(Tuplestorestate *into, TupleDesc desc);
 

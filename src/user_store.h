@@ -15,6 +15,13 @@
 #include "datatype/timestamp.h"
 #include "utils/tuplestore.h"
 
+/*
+ * The case-folded email, as indexed by uq_users_email: ICU's root-locale
+ * lowercasing, so that letter case is ignored the same way whatever the
+ * database's locale (libc's lower() in locale "C" folds ASCII only).
+ */
+#define US_LOWER(x) "pg_catalog.lower(" x " COLLATE pg_catalog.\"und-x-icu\")"
+
 /* A users row. hashed_password is filled only by the *_with_hash readers. */
 typedef struct UserRow
 {
