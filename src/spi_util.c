@@ -3,8 +3,10 @@
  */
 #include "postgres.h"
 
+#include "access/heaptoast.h"
 #include "access/htup_details.h"
 #include "executor/spi.h"
+#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 
@@ -15,7 +17,13 @@ us_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs, const Oid *argtypes)
 {
 	if (*plan == NULL)
 	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, (Oid *) argtypes);
+		/*
+		 * Always the generic plan: with LIMIT/OFFSET and array parameters the
+		 * plan cache would otherwise re-plan every call. Every statement here
+		 * is a short indexed one whose best plan does not depend on values.
+		 */
+		SPIPlanPtr	p = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes,
+										   CURSOR_OPT_GENERIC_PLAN);
 
 		if (p == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -63,18 +71,17 @@ us_spi_text(int fnumber, MemoryContext cxt)
 void
 us_spi_rows_to_tuplestore(Tuplestorestate *into, TupleDesc desc)
 {
-	int			natts = desc->natts;
-	Datum	   *cols = palloc(sizeof(Datum) * natts);
-	bool	   *nulls = palloc(sizeof(bool) * natts);
-
-	if (SPI_tuptable->tupdesc->natts != natts)
+	/* The statements return exactly the result type's columns: store as is. */
+	if (SPI_tuptable->tupdesc->natts != desc->natts)
 		elog(ERROR, "query returned %d columns, result type has %d",
-			 SPI_tuptable->tupdesc->natts, natts);
+			 SPI_tuptable->tupdesc->natts, desc->natts);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, cols, nulls);
-		tuplestore_putvalues(into, desc, cols, nulls);
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+
+		/* A long post body may be a pointer into TOAST: store the value itself. */
+		if (HeapTupleHasExternal(tuple))
+			tuple = toast_flatten_tuple(tuple, SPI_tuptable->tupdesc);
+		tuplestore_puttuple(into, tuple);
 	}
-	pfree(cols);
-	pfree(nulls);
 }
