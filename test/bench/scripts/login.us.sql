@@ -1,0 +1,2 @@
+\set id random(1, :scale)
+SELECT * FROM userservice.login('User' || :id::text || '@Example.COM', :pw);

@@ -1,0 +1,3 @@
+-- a page of 20 users with their posts; -D deep=0: near the start, deep=1: near the end
+\set pos random(0, 100) + :deep * (:scale - 120)
+SELECT u.id, u.email, u.display_name, u.is_active, u.role, u.version, u.created_at, u.updated_at, COALESCE(p.posts, '[]'::jsonb) AS posts FROM (SELECT * FROM userservice.users ORDER BY id LIMIT 20 OFFSET :pos) u LEFT JOIN LATERAL (SELECT jsonb_agg(jsonb_build_object('id', p.id, 'title', p.title, 'body', p.body, 'created_at', p.created_at, 'updated_at', p.updated_at) ORDER BY p.id DESC) AS posts FROM userservice.posts p WHERE p.author_id = u.id) p ON true ORDER BY u.id;

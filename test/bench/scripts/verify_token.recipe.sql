@@ -1,0 +1,1 @@
+SELECT recipe.verify_token(:rtoken);

@@ -1,0 +1,1 @@
+SELECT userservice.verify_token(:token);
