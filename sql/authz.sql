@@ -339,3 +339,19 @@ FROM (VALUES (1, 'anon, no claims', 'userservice_anon', ''),
              (2, 'anon, anon claims', 'userservice_anon', '{"role": "userservice_anon"}'),
              (3, 'trusted, deleted user''s claims', 'none', :'del_claims')) v(n, label, r, c)
 ORDER BY n;
+
+-- A role that inherits a web role is that web role, not a trusted backend:
+-- a login role granted userservice_user for convenience cannot promote
+-- anyone. (Superusers and roles holding none of the three stay trusted.)
+CREATE ROLE regress_authz_member IN ROLE userservice_user;
+SELECT id AS member_target FROM userservice.create_user('authz-member@example.com', 'member-password', 'Member') \gset
+BEGIN;
+SET LOCAL ROLE regress_authz_member;
+\set VERBOSITY terse
+SELECT role FROM userservice.update_user(:member_target, '{"role": "admin"}');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+ROLLBACK;
+SELECT role FROM userservice.get_user(:member_target);
+SELECT userservice.delete_user(:member_target);
+DROP ROLE regress_authz_member;

@@ -336,3 +336,12 @@ DEALLOCATE ALL;
 RESET plan_cache_mode;
 RESET enable_seqscan;
 RESET enable_bitmapscan;
+
+-- list_users_with_posts shows at most the newest 100 posts of a user (one
+-- user's array stays far below jsonb's 256 MB limit); list_posts has them all.
+SELECT id AS cap_id FROM userservice.create_user('paging-cap@example.com', 'cap-password', 'Cap') \gset
+SELECT count(*) AS created FROM generate_series(1, 101) g, LATERAL userservice.create_post(:cap_id, 'cap ' || g) p;
+SELECT jsonb_array_length(posts) AS shown, posts -> 0 ->> 'title' AS newest, posts -> 99 ->> 'title' AS oldest_shown
+  FROM userservice.list_users_with_posts(1, :cap_id - 1);
+SELECT count(*) AS all_posts FROM userservice.list_posts(:cap_id, 1000);
+SELECT userservice.delete_user(:cap_id);

@@ -141,7 +141,7 @@ $$List one author's posts newest first: page_size rows (default 20, at most 1000
 Raises 22023 for a NULL author_id, a page_size outside 1..1000 or a negative skip.$$;
 
 COMMENT ON FUNCTION @extschema@.list_users_with_posts(integer, bigint, boolean, bigint) IS
-$$List users in id order, each with its posts (newest first) as a JSON array, in one statement; for administrators.
+$$List users in id order, each with its newest posts (at most 100, newest first; list_posts pages them all) as a JSON array, in one statement; for administrators.
 page_size rows (default 20, at most 1000) after the keyset cursor after_id (the last id of the previous page); only_active keeps active users only; skip is offset paging (slower at depth).
 Raises 22023 for a page_size outside 1..1000 or a negative skip; 42501 for a non-admin.$$;
 

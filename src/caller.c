@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/numeric.h"
@@ -16,19 +17,32 @@
 #include "claims.h"
 #include "errors.h"
 
+/* Does role have the privileges of the named web role (by inheritance)? */
+static bool
+acts_as(Oid role, const char *web_role)
+{
+	Oid			web = get_role_oid(web_role, true);
+
+	return OidIsValid(web) && has_privs_of_role(role, web);
+}
+
+/*
+ * Classify by privilege, not by name: a login role that inherits a web role
+ * is that web role here, or it would hold the role's EXECUTE grants with a
+ * trusted caller's rights. Superusers, which have every role's privileges,
+ * and roles that inherit none of the three are trusted backends.
+ */
 static CallerKind
 kind_of_role(Oid roleid)
 {
-	const char *name = GetUserNameFromId(roleid, true);
-
-	if (name == NULL)
+	if (superuser_arg(roleid))
 		return CALLER_TRUSTED;
-	if (strcmp(name, "userservice_anon") == 0)
-		return CALLER_ANON;
-	if (strcmp(name, "userservice_user") == 0)
-		return CALLER_USER;
-	if (strcmp(name, "userservice_admin") == 0)
+	if (acts_as(roleid, "userservice_admin"))
 		return CALLER_ADMIN;
+	if (acts_as(roleid, "userservice_user"))
+		return CALLER_USER;
+	if (acts_as(roleid, "userservice_anon"))
+		return CALLER_ANON;
 	return CALLER_TRUSTED;
 }
 

@@ -11,7 +11,7 @@
 
 typedef enum CallerKind
 {
-	CALLER_TRUSTED,				/* any role but the three web roles */
+	CALLER_TRUSTED,				/* superusers, and roles with none of the web roles */
 	CALLER_ANON,				/* userservice_anon */
 	CALLER_USER,				/* userservice_user */
 	CALLER_ADMIN				/* userservice_admin */

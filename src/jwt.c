@@ -46,6 +46,18 @@ us_b64url_decode(unsigned char *out, size_t *out_len, const char *in, size_t in_
 {
 	const char *end = NULL;
 
+	/*
+	 * libsodium 1.0.18 reads bytes >= 0x80 as '_' (signed char): check the
+	 * alphabet here, so that one token has exactly one spelling.
+	 */
+	for (size_t i = 0; i < in_len; i++)
+	{
+		unsigned char c = (unsigned char) in[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			  (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	}
 	if (sodium_base642bin(out, in_len * 3 / 4 + 1, in, in_len, NULL, out_len, &end,
 						  sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
 		return false;

@@ -148,7 +148,13 @@ post_store_list(int64 author_id, bool has_after, int64 after_id, int64 skip,
 	SPI_finish();
 }
 
-/* Users of the page, then their posts aggregated in one pass of a lateral join. */
+/*
+ * Users of the page, then their newest posts aggregated in one pass of a
+ * lateral join. The cap keeps one prolific user's array far below jsonb's
+ * 256 MB limit (100 posts of 100,000 characters); list_posts pages the rest.
+ */
+#define US_POSTS_PER_USER_MAX 100
+
 #define USERS_WITH_POSTS(user_filter) \
 	"SELECT u.id, u.email, u.display_name, u.is_active, u.role, u.version," \
 	" u.created_at, u.updated_at, COALESCE(p.posts, '[]'::pg_catalog.jsonb)" \
@@ -158,7 +164,8 @@ post_store_list(int64 author_id, bool has_after, int64 after_id, int64 skip,
 	" LEFT JOIN LATERAL (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(" \
 	" 'id', p.id, 'title', p.title, 'body', p.body," \
 	" 'created_at', p.created_at, 'updated_at', p.updated_at) ORDER BY p.id DESC) AS posts" \
-	" FROM userservice.posts p WHERE p.author_id OPERATOR(pg_catalog.=) u.id) p ON true" \
+	" FROM (SELECT * FROM userservice.posts p WHERE p.author_id OPERATOR(pg_catalog.=) u.id" \
+	" ORDER BY p.id DESC LIMIT " CppAsString2(US_POSTS_PER_USER_MAX) ") p) p ON true" \
 	" ORDER BY u.id"
 
 void
