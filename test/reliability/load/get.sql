@@ -1,0 +1,2 @@
+\set n :n + 1
+SELECT rel.get(:run, :client_id, :n);

@@ -1,0 +1,2 @@
+\set n :n + 1
+SELECT rel.list(:run, :client_id, :n);
