@@ -280,3 +280,24 @@ SELECT count(*) AS security_rows, count(*) FILTER (WHERE hashed_password !~ '^\$
 SELECT email, display_name, role, version FROM userservice.users
  WHERE email ILIKE '%made@security.test' OR email ILIKE 'sec@security.test'
  ORDER BY email;
+
+------------------------------------------------------------------------------
+-- userservice.max_concurrent_hashes: superuser-only; with a cap, hashing
+-- takes a slot (a session-level advisory lock) and gives it back at once,
+-- also when the call fails; at 0 (the default) no slot is taken.
+------------------------------------------------------------------------------
+SHOW userservice.max_concurrent_hashes;
+SET userservice.max_concurrent_hashes = 1;
+SELECT email FROM userservice.create_user('capped@security.test', 'password123', 'Capped');
+SELECT count(*) AS slots_held FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid();
+SELECT email FROM userservice.create_user('capped@security.test', 'password123', 'Capped');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS slots_held_after_error FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid();
+RESET userservice.max_concurrent_hashes;
+CREATE ROLE regress_userservice_cap NOLOGIN;
+SET ROLE regress_userservice_cap;
+SET userservice.max_concurrent_hashes = 5;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP ROLE regress_userservice_cap;
+SELECT userservice.delete_user(id) FROM userservice.get_user_by_email('capped@security.test');
