@@ -456,12 +456,19 @@ def is_control(c):
 AMBIGUOUS_SPACE = {"\u200b", "\ufeff"}  # not Unicode White_Space; validate.c refuses them
 
 
+def is_invisible(c):
+    """Zero-width and direction-control characters (validate.c's is_invisible)."""
+    o = ord(c)
+    return (o == 0xAD or 0x200B <= o <= 0x200F or 0x202A <= o <= 0x202E
+            or 0x2060 <= o <= 0x2064 or 0x2066 <= o <= 0x206F or o == 0xFEFF)
+
+
 def model_email_ok(s):
     if any(c in AMBIGUOUS_SPACE for c in s):
         return None
     if not s or len(s) > 254 or s.count("@") != 1:
         return False
-    if any(is_control(c) or c.isspace() for c in s):
+    if any(is_control(c) or c.isspace() or is_invisible(c) for c in s):
         return False
     local, dom = s.split("@")
     if not local or len(local) > 64:
@@ -483,7 +490,7 @@ def model_text_ok(s, lo, hi, multiline=False):
     for c in s:
         if is_control(c) and not (multiline and c in "\t\n\r"):
             return False
-    if lo > 0 and all(c.isspace() or is_control(c) for c in s):
+    if lo > 0 and all(c.isspace() or is_control(c) or is_invisible(c) for c in s):
         return False
     return True
 
