@@ -100,7 +100,15 @@ ref_space(int32_t c)
 		c == 0x200B || c == 0xFEFF;
 }
 
-/* email: SPEC.md, plus the domain rules the README documents. */
+/* Zero-width and direction-control characters (the README's look-alike rule). */
+static bool
+ref_invisible(int32_t c)
+{
+	return c == 0xAD || (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+		(c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x206F) || c == 0xFEFF;
+}
+
+/* email: SPEC.md, plus the domain and look-alike rules the README documents. */
 static bool
 ref_email_ok(const int32_t *cp, long n)
 {
@@ -111,7 +119,7 @@ ref_email_ok(const int32_t *cp, long n)
 		return false;
 	for (long i = 0; i < n; i++)
 	{
-		if (ref_control(cp[i]) || ref_space(cp[i]))
+		if (ref_control(cp[i]) || ref_space(cp[i]) || ref_invisible(cp[i]))
 			return false;
 		if (cp[i] == '@')
 		{
@@ -145,7 +153,7 @@ ref_text_ok(const int32_t *cp, long n, long min, long max, bool multiline)
 	{
 		if (ref_control(cp[i]) && !(multiline && (cp[i] == '\t' || cp[i] == '\n' || cp[i] == '\r')))
 			return false;
-		if (!ref_control(cp[i]) && !ref_space(cp[i]))
+		if (!ref_control(cp[i]) && !ref_space(cp[i]) && !ref_invisible(cp[i]))
 			blank = false;
 	}
 	return min == 0 || !blank;

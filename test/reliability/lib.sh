@@ -125,3 +125,5 @@ psql_c() {
 
 # Lines of a server log that mean a crash, an assertion or a sanitizer report.
 LOG_ALARMS='PANIC|TRAP:|terminated by signal|AddressSanitizer|runtime error:|LeakSanitizer|was terminated by|terminating any other active server processes'
+# The part of LOG_ALARMS that only a sanitizer or a failed Assert writes.
+SANITIZER_ALARMS='TRAP:|AddressSanitizer|runtime error:|LeakSanitizer'

@@ -29,7 +29,7 @@ step() {
 }
 
 step "libFuzzer: validate, jwt, phc" make -s -C ../fuzz run FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
-step "libFuzzer: known-issue reproducers" make -s -C ../fuzz known
+step "libFuzzer: replay of the kept corpus" make -s -C ../fuzz replay
 step "SQL fuzzer (fuzz.sh)" ./fuzz.sh "${FUZZ_CALLS:-100000}"
 step "sanitizers: suites + fuzz (sanitize.sh)" ./sanitize.sh
 step "load (load.sh)" ./load.sh "${LOAD_SECONDS:-60}"

@@ -42,10 +42,10 @@ SELECT * FROM (
   WHERE u.id IS NULL
   UNION ALL
   SELECT 'emails stored twice in any letter case', count(*)::text, count(*) = 0
-  FROM (SELECT lower(email) FROM userservice.users GROUP BY 1 HAVING count(*) > 1) d
+  FROM (SELECT lower(email COLLATE "und-x-icu") FROM userservice.users GROUP BY 1 HAVING count(*) > 1) d
   UNION ALL
   SELECT 'emails two sign-ups were both told they got', count(*)::text, count(*) = 0
-  FROM (SELECT lower(email) FROM signups GROUP BY 1 HAVING count(*) > 1) d
+  FROM (SELECT lower(email COLLATE "und-x-icu") FROM signups GROUP BY 1 HAVING count(*) > 1) d
   UNION ALL
   SELECT 'duplicate sign-ups refused with 23505', count(*)::text, true
   FROM rel.outcome WHERE op = 'signup' AND sqlstate = '23505'
