@@ -12,46 +12,44 @@
 #include "spi_util.h"
 #include "user_store.h"
 
+static void
+read_login_account(void *out, MemoryContext cxt)
+{
+	LoginAccount *account = (LoginAccount *) out;
+	bool		isnull;
+	bool		no_lock;
+	text	   *hash = us_spi_text(2, cxt);
+	MemoryContext old;
+
+	account->id = DatumGetInt64(us_spi_value(1, &isnull));
+	account->is_active = DatumGetBool(us_spi_value(3, &isnull));
+	account->is_admin = DatumGetBool(us_spi_value(4, &isnull));
+	account->token_version = DatumGetInt32(us_spi_value(5, &isnull));
+	account->locked_until = DatumGetTimestampTz(us_spi_value(6, &no_lock));
+	account->has_lock = !no_lock;
+	account->failures = DatumGetInt32(us_spi_value(7, &isnull));
+	old = MemoryContextSwitchTo(cxt);
+	account->hashed_password = text_to_cstring(hash);
+	MemoryContextSwitchTo(old);
+}
+
 bool
 auth_store_find_login(text *email, LoginAccount *out)
 {
 	static SPIPlanPtr plan = NULL;
 	static const Oid types[] = {TEXTOID};
 	Datum		values[1] = {PointerGetDatum(email)};
-	MemoryContext cxt = CurrentMemoryContext;
-	bool		found;
 
-	SPI_connect();
-	us_spi_plan(&plan,
-				"SELECT u.id, u.hashed_password, u.is_active,"
-				" u.role OPERATOR(pg_catalog.=) 'admin', u.token_version,"
-				" f.locked_until, COALESCE(f.failures, 0)"
-				" FROM userservice.users u"
-				" LEFT JOIN userservice.login_failures f"
-				" ON f.user_id OPERATOR(pg_catalog.=) u.id"
-				" WHERE " US_LOWER("u.email") " OPERATOR(pg_catalog.=) " US_LOWER("$1"),
-				1, types);
-	us_spi_execute(plan, values, NULL, false, SPI_OK_SELECT);
-	found = SPI_processed > 0;
-	if (found)
-	{
-		bool		isnull;
-		text	   *hash = us_spi_text(2, cxt);
-		MemoryContext old;
-
-		out->id = DatumGetInt64(us_spi_value(1, &isnull));
-		out->is_active = DatumGetBool(us_spi_value(3, &isnull));
-		out->is_admin = DatumGetBool(us_spi_value(4, &isnull));
-		out->token_version = DatumGetInt32(us_spi_value(5, &isnull));
-		out->locked_until = DatumGetTimestampTz(us_spi_value(6, &out->has_lock));
-		out->has_lock = !out->has_lock;
-		out->failures = DatumGetInt32(us_spi_value(7, &isnull));
-		old = MemoryContextSwitchTo(cxt);
-		out->hashed_password = text_to_cstring(hash);
-		MemoryContextSwitchTo(old);
-	}
-	SPI_finish();
-	return found;
+	return us_spi_run_one(&plan,
+						  "SELECT u.id, u.hashed_password, u.is_active,"
+						  " u.role OPERATOR(pg_catalog.=) 'admin', u.token_version,"
+						  " f.locked_until, COALESCE(f.failures, 0)"
+						  " FROM userservice.users u"
+						  " LEFT JOIN userservice.login_failures f"
+						  " ON f.user_id OPERATOR(pg_catalog.=) u.id"
+						  " WHERE " US_LOWER("u.email") " OPERATOR(pg_catalog.=) " US_LOWER("$1"),
+						  1, types, values, NULL, false, SPI_OK_SELECT,
+						  read_login_account, out);
 }
 
 void
@@ -70,31 +68,29 @@ auth_store_clear_failures(int64 user_id)
 	SPI_finish();
 }
 
+static void
+read_token_state(void *out, MemoryContext cxt)
+{
+	TokenState *state = (TokenState *) out;
+	bool		isnull;
+
+	state->is_active = DatumGetBool(us_spi_value(1, &isnull));
+	state->is_admin = DatumGetBool(us_spi_value(2, &isnull));
+	state->token_version = DatumGetInt32(us_spi_value(3, &isnull));
+}
+
 bool
 auth_store_token_state(int64 user_id, TokenState *out)
 {
 	static SPIPlanPtr plan = NULL;
 	static const Oid types[] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(user_id)};
-	bool		found;
 
-	SPI_connect();
-	us_spi_plan(&plan,
-				"SELECT is_active, role OPERATOR(pg_catalog.=) 'admin', token_version"
-				" FROM userservice.users WHERE id OPERATOR(pg_catalog.=) $1",
-				1, types);
-	us_spi_execute(plan, values, NULL, true, SPI_OK_SELECT);
-	found = SPI_processed > 0;
-	if (found)
-	{
-		bool		isnull;
-
-		out->is_active = DatumGetBool(us_spi_value(1, &isnull));
-		out->is_admin = DatumGetBool(us_spi_value(2, &isnull));
-		out->token_version = DatumGetInt32(us_spi_value(3, &isnull));
-	}
-	SPI_finish();
-	return found;
+	return us_spi_run_one(&plan,
+						  "SELECT is_active, role OPERATOR(pg_catalog.=) 'admin', token_version"
+						  " FROM userservice.users WHERE id OPERATOR(pg_catalog.=) $1",
+						  1, types, values, NULL, true, SPI_OK_SELECT,
+						  read_token_state, out);
 }
 
 bool

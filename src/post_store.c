@@ -13,36 +13,29 @@
 
 #define POST_COLUMNS "id, author_id, title, body, created_at, updated_at"
 
+/* Copy the first result row (POST_COLUMNS) into a PostRow, in cxt. */
 static void
-read_post_row(PostRow *out, MemoryContext cxt)
+read_post_row(void *out, MemoryContext cxt)
 {
+	PostRow    *row = (PostRow *) out;
 	bool		isnull;
 
-	out->id = DatumGetInt64(us_spi_value(1, &isnull));
-	out->author_id = DatumGetInt64(us_spi_value(2, &isnull));
-	out->title = us_spi_text(3, cxt);
-	out->body = us_spi_text(4, cxt);
-	out->created_at = DatumGetTimestampTz(us_spi_value(5, &isnull));
-	out->updated_at = DatumGetTimestampTz(us_spi_value(6, &isnull));
+	row->id = DatumGetInt64(us_spi_value(1, &isnull));
+	row->author_id = DatumGetInt64(us_spi_value(2, &isnull));
+	row->title = us_spi_text(3, cxt);
+	row->body = us_spi_text(4, cxt);
+	row->created_at = DatumGetTimestampTz(us_spi_value(5, &isnull));
+	row->updated_at = DatumGetTimestampTz(us_spi_value(6, &isnull));
 }
 
-/* Prepare once, run, copy the first row out; false when there was none. */
+/* A statement returning POST_COLUMNS: its first row into out. */
 static bool
 run_post_statement(SPIPlanPtr *plan, const char *sql, int nargs,
 				   const Oid *types, const Datum *values, bool read_only,
 				   int expected, PostRow *out)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	bool		found;
-
-	SPI_connect();
-	us_spi_plan(plan, sql, nargs, types);
-	us_spi_execute(*plan, values, NULL, read_only, expected);
-	found = SPI_processed > 0;
-	if (found && out != NULL)
-		read_post_row(out, cxt);
-	SPI_finish();
-	return found;
+	return us_spi_run_one(plan, sql, nargs, types, values, NULL, read_only,
+						  expected, read_post_row, out);
 }
 
 bool

@@ -45,6 +45,24 @@ us_spi_execute(SPIPlanPtr plan, const Datum *values, const char *nulls,
 			 SPI_result_code_string(rc), SPI_result_code_string(expected));
 }
 
+bool
+us_spi_run_one(SPIPlanPtr *plan, const char *sql, int nargs, const Oid *types,
+			   const Datum *values, const char *nulls, bool read_only,
+			   int expected, UsRowReader read, void *out)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	bool		found;
+
+	SPI_connect();
+	us_spi_plan(plan, sql, nargs, types);
+	us_spi_execute(*plan, values, nulls, read_only, expected);
+	found = SPI_processed > 0;
+	if (found && out != NULL)
+		read(out, cxt);
+	SPI_finish();
+	return found;
+}
+
 Datum
 us_spi_value(int fnumber, bool *isnull)
 {

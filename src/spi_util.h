@@ -22,6 +22,18 @@ extern SPIPlanPtr us_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs,
 extern void us_spi_execute(SPIPlanPtr plan, const Datum *values,
 						   const char *nulls, bool read_only, int expected);
 
+/* Copies the first result row into out, allocating in cxt. */
+typedef void (*UsRowReader) (void *out, MemoryContext cxt);
+
+/*
+ * Prepare sql once (into *plan), run it, and let read copy the first row it
+ * returned into out, in the caller's memory context; false when it returned
+ * none. out may be NULL when only "was there a row" matters.
+ */
+extern bool us_spi_run_one(SPIPlanPtr *plan, const char *sql, int nargs,
+						   const Oid *types, const Datum *values, const char *nulls,
+						   bool read_only, int expected, UsRowReader read, void *out);
+
 /* Column fnumber of the first result row, or NULL-flag it. */
 extern Datum us_spi_value(int fnumber, bool *isnull);
 

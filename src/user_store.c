@@ -20,51 +20,31 @@
 #define USER_COLUMNS \
 	"id, email, display_name, is_active, role, version, created_at, updated_at"
 
-/* Copy the first result row into out, in the caller's context cxt. */
+/* Copy the first result row (USER_COLUMNS) into a UserRow, in cxt. */
 static void
-read_user_row(UserRow *out, bool with_hash, MemoryContext cxt)
+read_user_row(void *out, MemoryContext cxt)
 {
+	UserRow    *row = (UserRow *) out;
 	bool		isnull;
 
-	out->id = DatumGetInt64(us_spi_value(1, &isnull));
-	out->email = us_spi_text(2, cxt);
-	out->display_name = us_spi_text(3, cxt);
-	out->is_active = DatumGetBool(us_spi_value(4, &isnull));
-	out->role = us_spi_text(5, cxt);
-	out->version = DatumGetInt32(us_spi_value(6, &isnull));
-	out->created_at = DatumGetTimestampTz(us_spi_value(7, &isnull));
-	out->updated_at = DatumGetTimestampTz(us_spi_value(8, &isnull));
-	out->hashed_password = NULL;
-	if (with_hash)
-	{
-		text	   *h = us_spi_text(9, cxt);
-		MemoryContext old = MemoryContextSwitchTo(cxt);
-
-		out->hashed_password = text_to_cstring(h);
-		MemoryContextSwitchTo(old);
-	}
+	row->id = DatumGetInt64(us_spi_value(1, &isnull));
+	row->email = us_spi_text(2, cxt);
+	row->display_name = us_spi_text(3, cxt);
+	row->is_active = DatumGetBool(us_spi_value(4, &isnull));
+	row->role = us_spi_text(5, cxt);
+	row->version = DatumGetInt32(us_spi_value(6, &isnull));
+	row->created_at = DatumGetTimestampTz(us_spi_value(7, &isnull));
+	row->updated_at = DatumGetTimestampTz(us_spi_value(8, &isnull));
 }
 
-/*
- * Prepare sql once (into *plan), run it, and copy the first row it returns
- * into out; false when it returned none.
- */
+/* A statement returning USER_COLUMNS: its first row into out. */
 static bool
 run_user_statement(SPIPlanPtr *plan, const char *sql, int nargs,
 				   const Oid *types, const Datum *values, const char *nulls,
-				   bool read_only, int expected, bool with_hash, UserRow *out)
+				   bool read_only, int expected, UserRow *out)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	bool		found;
-
-	SPI_connect();
-	us_spi_plan(plan, sql, nargs, types);
-	us_spi_execute(*plan, values, nulls, read_only, expected);
-	found = SPI_processed > 0;
-	if (found && out != NULL)
-		read_user_row(out, with_hash, cxt);
-	SPI_finish();
-	return found;
+	return us_spi_run_one(plan, sql, nargs, types, values, nulls, read_only,
+						  expected, read_user_row, out);
 }
 
 bool
@@ -86,7 +66,7 @@ user_store_insert(text *email, const char *hashed_password,
 				" VALUES ($1, $2, $3)"
 				" ON CONFLICT ((" US_LOWER("email") ")) DO NOTHING"
 				" RETURNING " USER_COLUMNS,
-				3, types, values, NULL, false, SPI_OK_INSERT_RETURNING, false, out);
+				3, types, values, NULL, false, SPI_OK_INSERT_RETURNING, out);
 	pfree(DatumGetPointer(values[1]));
 	return inserted;
 }
@@ -101,7 +81,7 @@ user_store_get(int64 id, UserRow *out)
 	return run_user_statement(&plan,
 				"SELECT " USER_COLUMNS " FROM userservice.users"
 				" WHERE id OPERATOR(pg_catalog.=) $1",
-							  1, types, values, NULL, true, SPI_OK_SELECT, false, out);
+							  1, types, values, NULL, true, SPI_OK_SELECT, out);
 }
 
 bool
@@ -114,7 +94,7 @@ user_store_get_for_update(int64 id, UserRow *out)
 	return run_user_statement(&plan,
 				"SELECT " USER_COLUMNS " FROM userservice.users"
 				" WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-							  1, types, values, NULL, false, SPI_OK_SELECT, false, out);
+							  1, types, values, NULL, false, SPI_OK_SELECT, out);
 }
 
 bool
@@ -127,7 +107,7 @@ user_store_get_by_email(text *email, UserRow *out)
 	return run_user_statement(&plan,
 				"SELECT " USER_COLUMNS " FROM userservice.users"
 				" WHERE " US_LOWER("email") " OPERATOR(pg_catalog.=) " US_LOWER("$1"),
-							  1, types, values, NULL, true, SPI_OK_SELECT, false, out);
+							  1, types, values, NULL, true, SPI_OK_SELECT, out);
 }
 
 bool
@@ -171,12 +151,12 @@ run_update(const Datum *values, const char *nulls, bool revoke_tokens,
 	if (!revoke_tokens)
 		return run_user_statement(&plan_1_0, UPDATE_SET UPDATE_WHERE,
 								  6, types, values, nulls, false,
-								  SPI_OK_UPDATE_RETURNING, false, out);
+								  SPI_OK_UPDATE_RETURNING, out);
 	return run_user_statement(&plan,
 							  UPDATE_SET ", token_version = token_version OPERATOR(pg_catalog.+) 1"
 							  UPDATE_WHERE,
 							  6, types, values, nulls, false,
-							  SPI_OK_UPDATE_RETURNING, false, out);
+							  SPI_OK_UPDATE_RETURNING, out);
 }
 
 /* run_update in a subtransaction, turning uq_users_email's error into a result. */

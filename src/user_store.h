@@ -22,7 +22,7 @@
  */
 #define US_LOWER(x) "pg_catalog.lower(" x " COLLATE pg_catalog.\"und-x-icu\")"
 
-/* A users row. hashed_password is filled only by the *_with_hash readers. */
+/* A users row as the API shows it: never the hash. */
 typedef struct UserRow
 {
 	int64		id;
@@ -33,7 +33,6 @@ typedef struct UserRow
 	int32		version;
 	TimestampTz created_at;
 	TimestampTz updated_at;
-	char	   *hashed_password;
 } UserRow;
 
 /* The new values of an update; hashed_password NULL keeps the stored one. */
