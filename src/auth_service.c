@@ -254,6 +254,5 @@ auth_service_logout_all(const Caller *caller, int64 user_id)
 {
 	us_caller_require_self_or_admin(caller, user_id);
 	if (!auth_store_revoke_tokens(user_id))
-		us_raise(US_ERR_NOT_FOUND, "user not found",
-				 "No user has id " INT64_FORMAT ".", user_id);
+		user_service_raise_not_found(user_id);
 }

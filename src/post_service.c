@@ -7,6 +7,7 @@
 #include "patch.h"
 #include "post_service.h"
 #include "post_store.h"
+#include "user_service.h"
 #include "validate.h"
 
 static void
@@ -43,8 +44,7 @@ post_service_create(const Caller *caller, int64 author_id, text *title, text *bo
 	check_title(title);
 	check_body(body);
 	if (!post_store_insert(author_id, title, body, out))
-		us_raise(US_ERR_NOT_FOUND, "user not found",
-				 "No user has id " INT64_FORMAT ".", author_id);
+		user_service_raise_not_found(author_id);
 }
 
 void

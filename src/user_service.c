@@ -28,6 +28,12 @@ check_field(const char *field, const char *(*check) (const char *, size_t),
 		us_raise_invalid_field(field, reason);
 }
 
+void
+user_service_raise_not_found(int64 id)
+{
+	us_raise(US_ERR_NOT_FOUND, "user not found", "No user has id " INT64_FORMAT ".", id);
+}
+
 static void
 raise_email_taken(text *email)
 {
@@ -58,8 +64,7 @@ void
 user_service_get(int64 id, UserRow *out)
 {
 	if (!user_store_get(id, out))
-		us_raise(US_ERR_NOT_FOUND, "user not found",
-				 "No user has id " INT64_FORMAT ".", id);
+		user_service_raise_not_found(id);
 }
 
 void
@@ -140,8 +145,7 @@ user_service_update(const Caller *caller, int64 id, Jsonb *patch,
 		us_hash_new_password(p[PATCH_PASSWORD].string, "password", hash);
 
 	if (!user_store_get_for_update(id, &current))
-		us_raise(US_ERR_NOT_FOUND, "user not found",
-				 "No user has id " INT64_FORMAT ".", id);
+		user_service_raise_not_found(id);
 
 	if (check_version && current.version != expected_version)
 		us_raise(US_ERR_STALE_WRITE, "user was changed by someone else",
@@ -217,6 +221,5 @@ void
 user_service_delete(int64 id)
 {
 	if (!user_store_delete(id))
-		us_raise(US_ERR_NOT_FOUND, "user not found",
-				 "No user has id " INT64_FORMAT ".", id);
+		user_service_raise_not_found(id);
 }

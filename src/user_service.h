@@ -15,6 +15,9 @@
 #include "caller.h"
 #include "user_store.h"
 
+/* PT404 "user not found" naming the id. */
+extern void user_service_raise_not_found(int64 id) pg_attribute_noreturn();
+
 extern void user_service_create(text *email, text *password,
 								text *display_name, UserRow *out);
 extern void user_service_get(int64 id, UserRow *out);
