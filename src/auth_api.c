@@ -1,5 +1,6 @@
 /*
- * auth_api.c: the SQL-callable login, token and session functions.
+ * auth_api.c: the SQL-callable login, token and session functions. The
+ * entry points without a suffix serve schemas 1.1 and 1.2 (auth_legacy.c).
  */
 #include "postgres.h"
 
@@ -10,42 +11,83 @@
 #include "utils/jsonb.h"
 
 #include "api.h"
+#include "auth_legacy.h"
 #include "auth_service.h"
 #include "caller.h"
 #include "user_service.h"
 
 PG_FUNCTION_INFO_V1(us_login);
+PG_FUNCTION_INFO_V1(us_login_1_3);
 PG_FUNCTION_INFO_V1(us_verify_token);
+PG_FUNCTION_INFO_V1(us_verify_token_1_3);
 PG_FUNCTION_INFO_V1(us_me);
 PG_FUNCTION_INFO_V1(us_change_password);
+PG_FUNCTION_INFO_V1(us_change_password_1_3);
 PG_FUNCTION_INFO_V1(us_logout_all);
 PG_FUNCTION_INFO_V1(us_check_request);
+PG_FUNCTION_INFO_V1(us_unlock_user);
 
-/* login(email text, password text) returns userservice.login_result */
-Datum
-us_login(PG_FUNCTION_ARGS)
+static Datum
+login_result(FunctionCallInfo fcinfo, const LoginResult *result)
 {
-	text	   *email = us_arg_text(fcinfo, 0, "email");
-	text	   *password = us_arg_text(fcinfo, 1, "password");
-	LoginResult result;
 	Datum		values[3];
 	bool		nulls[3] = {false};
 
-	auth_service_login(email, password, &result);
-
-	values[0] = CStringGetTextDatum(result.access_token);
+	values[0] = CStringGetTextDatum(result->access_token);
 	values[1] = CStringGetTextDatum("bearer");
-	values[2] = Int32GetDatum(result.expires_in);
-	PG_RETURN_DATUM(us_composite_result(fcinfo, values, nulls));
+	values[2] = Int32GetDatum(result->expires_in);
+	return us_composite_result(fcinfo, values, nulls);
 }
 
-/* verify_token(token text) returns jsonb */
+/* login(email text, password text) returns userservice.login_result, schemas 1.1 and 1.2 */
+Datum
+us_login(PG_FUNCTION_ARGS)
+{
+	HideStatement hide;
+	LoginResult result;
+
+	us_hide_statement_begin(&hide);
+	auth_legacy_login(us_arg_text(fcinfo, 0, "email"), us_arg_text(fcinfo, 1, "password"),
+					  &result);
+	us_hide_statement_end(&hide);
+	PG_RETURN_DATUM(login_result(fcinfo, &result));
+}
+
+/* login(email text, password text) returns userservice.login_result, schema 1.3 on */
+Datum
+us_login_1_3(PG_FUNCTION_ARGS)
+{
+	HideStatement hide;
+	Caller		caller;
+	text	   *email;
+	text	   *password;
+	LoginResult result;
+
+	us_hide_statement_begin(&hide);
+	email = us_arg_text(fcinfo, 0, "email");
+	password = us_arg_text(fcinfo, 1, "password");
+	us_caller_current(&caller);
+	auth_service_login(&caller, email, password, &result);
+	us_hide_statement_end(&hide);
+	PG_RETURN_DATUM(login_result(fcinfo, &result));
+}
+
+/* verify_token(token text) returns jsonb, schemas 1.1 and 1.2 */
 Datum
 us_verify_token(PG_FUNCTION_ARGS)
 {
-	text	   *token = us_arg_text(fcinfo, 0, "token");
+	PG_RETURN_JSONB_P(auth_legacy_verify(us_arg_text(fcinfo, 0, "token")));
+}
 
-	PG_RETURN_JSONB_P(auth_service_verify(token));
+/* verify_token(token text) returns jsonb, schema 1.3 on */
+Datum
+us_verify_token_1_3(PG_FUNCTION_ARGS)
+{
+	text	   *token = us_arg_text(fcinfo, 0, "token");
+	Caller		caller;
+
+	us_caller_current(&caller);
+	PG_RETURN_JSONB_P(auth_service_verify(&caller, token));
 }
 
 /* me() returns userservice.user_profile */
@@ -56,21 +98,42 @@ us_me(PG_FUNCTION_ARGS)
 	UserRow		row;
 
 	us_caller_current(&caller);
-	user_service_get(us_caller_require_user(&caller), &row);
+	user_service_get(&caller, us_caller_require_user(&caller), &row);
 	PG_RETURN_DATUM(us_user_profile_datum(fcinfo, &row));
 }
 
-/* change_password(current_password text, new_password text) returns void */
+static Datum
+change_password(FunctionCallInfo fcinfo, bool legacy)
+{
+	HideStatement hide;
+	text	   *current_password;
+	text	   *new_password;
+	Caller		caller;
+
+	us_hide_statement_begin(&hide);
+	current_password = us_arg_text(fcinfo, 0, "current_password");
+	new_password = us_arg_text(fcinfo, 1, "new_password");
+	us_caller_current(&caller);
+	if (legacy)
+		auth_legacy_change_password(&caller, current_password, new_password);
+	else
+		auth_service_change_password(&caller, current_password, new_password);
+	us_hide_statement_end(&hide);
+	PG_RETURN_VOID();
+}
+
+/* change_password(current_password text, new_password text) returns void, schemas 1.1 and 1.2 */
 Datum
 us_change_password(PG_FUNCTION_ARGS)
 {
-	text	   *current_password = us_arg_text(fcinfo, 0, "current_password");
-	text	   *new_password = us_arg_text(fcinfo, 1, "new_password");
-	Caller		caller;
+	return change_password(fcinfo, true);
+}
 
-	us_caller_current(&caller);
-	auth_service_change_password(&caller, current_password, new_password);
-	PG_RETURN_VOID();
+/* The same from schema 1.3 on: counted by the login throttle. */
+Datum
+us_change_password_1_3(PG_FUNCTION_ARGS)
+{
+	return change_password(fcinfo, false);
 }
 
 /* logout_all(user_id bigint DEFAULT NULL) returns void: NULL means the caller */
@@ -93,5 +156,17 @@ us_check_request(PG_FUNCTION_ARGS)
 
 	us_caller_current(&caller);
 	auth_service_check_request(&caller);
+	PG_RETURN_VOID();
+}
+
+/* unlock_user(user_id bigint) returns void */
+Datum
+us_unlock_user(PG_FUNCTION_ARGS)
+{
+	int64		id = us_arg_int64(fcinfo, 0, "user_id");
+	Caller		caller;
+
+	us_caller_current(&caller);
+	auth_service_unlock(&caller, id);
 	PG_RETURN_VOID();
 }

@@ -1,6 +1,7 @@
 /*
- * auth_service.h: login, tokens, revocation (core/security and the auth
- * dependencies of the usual stack).
+ * auth_service.h: login, tokens, revocation and the login throttle's
+ * entry points (core/security and the auth dependencies of the usual stack).
+ * Schema 1.3 on; auth_legacy.h serves the SQL of schemas 1.1 and 1.2.
  */
 #ifndef USERSERVICE_AUTH_SERVICE_H
 #define USERSERVICE_AUTH_SERVICE_H
@@ -17,19 +18,32 @@ typedef struct LoginResult
 	int32		expires_in;
 } LoginResult;
 
-/* 28P01 for a wrong password, an unknown email or an inactive account alike;
- * PT429 while the account is locked out. */
-extern void auth_service_login(text *email, text *password, LoginResult *out);
+/*
+ * 28P01 for a wrong password, an unknown email or an inactive account alike;
+ * PT429 when the throttle's budget is spent; PT503 when the attempt cannot
+ * be counted.
+ */
+extern void auth_service_login(const Caller *caller, text *email, text *password,
+							   LoginResult *out);
 
-/* The claims of a valid token; 28000 for anything else. */
-extern Jsonb *auth_service_verify(text *token);
+/* The claims of a valid, unrevoked token; 28000 for anything else. */
+extern Jsonb *auth_service_verify(const Caller *caller, text *token);
 
-/* db-pre-request: 28000 when the caller's token is no longer good. */
+/* db-pre-request: the caller was classified, which refused a bad token. */
 extern void auth_service_check_request(const Caller *caller);
 
 extern void auth_service_change_password(const Caller *caller, text *current_password,
 										 text *new_password);
 
 extern void auth_service_logout_all(const Caller *caller, int64 user_id);
+
+/* Clear a user's login throttle (admins). */
+extern void auth_service_unlock(const Caller *caller, int64 user_id);
+
+/* The password rules for a new password (22023 naming field). */
+extern void auth_service_check_new_password(text *password, const char *field);
+
+/* A well-formed argon2id string at the current cost that matches no password. */
+extern void auth_service_dummy_hash(char *out, size_t size);
 
 #endif

@@ -28,6 +28,7 @@ read_login_account(void *out, MemoryContext cxt)
 	account->locked_until = DatumGetTimestampTz(us_spi_value(6, &no_lock));
 	account->has_lock = !no_lock;
 	account->failures = DatumGetInt32(us_spi_value(7, &isnull));
+	account->email = us_spi_text(8, cxt);
 	old = MemoryContextSwitchTo(cxt);
 	account->hashed_password = text_to_cstring(hash);
 	MemoryContextSwitchTo(old);
@@ -43,11 +44,44 @@ auth_store_find_login(text *email, LoginAccount *out)
 	return us_spi_run_one(&plan,
 						  "SELECT u.id, u.hashed_password, u.is_active,"
 						  " u.role OPERATOR(pg_catalog.=) 'admin', u.token_version,"
-						  " f.locked_until, COALESCE(f.failures, 0)"
+						  " NULL::pg_catalog.timestamptz, 0, u.email"
+						  " FROM userservice.users u"
+						  " WHERE " US_LOWER("u.email") " OPERATOR(pg_catalog.=) " US_LOWER("$1"),
+						  1, types, values, NULL, false, SPI_OK_SELECT,
+						  read_login_account, out);
+}
+
+bool
+auth_store_find_login_legacy(text *email, LoginAccount *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {TEXTOID};
+	Datum		values[1] = {PointerGetDatum(email)};
+
+	return us_spi_run_one(&plan,
+						  "SELECT u.id, u.hashed_password, u.is_active,"
+						  " u.role OPERATOR(pg_catalog.=) 'admin', u.token_version,"
+						  " f.locked_until, COALESCE(f.failures, 0), u.email"
 						  " FROM userservice.users u"
 						  " LEFT JOIN userservice.login_failures f"
 						  " ON f.user_id OPERATOR(pg_catalog.=) u.id"
 						  " WHERE " US_LOWER("u.email") " OPERATOR(pg_catalog.=) " US_LOWER("$1"),
+						  1, types, values, NULL, false, SPI_OK_SELECT,
+						  read_login_account, out);
+}
+
+bool
+auth_store_find_login_by_id(int64 user_id, LoginAccount *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(user_id)};
+
+	return us_spi_run_one(&plan,
+						  "SELECT u.id, u.hashed_password, u.is_active,"
+						  " u.role OPERATOR(pg_catalog.=) 'admin', u.token_version,"
+						  " NULL::pg_catalog.timestamptz, 0, u.email"
+						  " FROM userservice.users u WHERE u.id OPERATOR(pg_catalog.=) $1",
 						  1, types, values, NULL, false, SPI_OK_SELECT,
 						  read_login_account, out);
 }
@@ -91,51 +125,6 @@ auth_store_token_state(int64 user_id, TokenState *out)
 						  " FROM userservice.users WHERE id OPERATOR(pg_catalog.=) $1",
 						  1, types, values, NULL, true, SPI_OK_SELECT,
 						  read_token_state, out);
-}
-
-bool
-auth_store_revoke_tokens(int64 user_id)
-{
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(user_id)};
-	bool		found;
-
-	SPI_connect();
-	us_spi_plan(&plan,
-				"UPDATE userservice.users"
-				" SET token_version = token_version OPERATOR(pg_catalog.+) 1"
-				" WHERE id OPERATOR(pg_catalog.=) $1",
-				1, types);
-	us_spi_execute(plan, values, NULL, false, SPI_OK_UPDATE);
-	found = SPI_processed > 0;
-	SPI_finish();
-	return found;
-}
-
-bool
-auth_store_set_password(int64 user_id, const char *hashed_password)
-{
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[] = {INT8OID, TEXTOID};
-	Datum		values[2];
-	bool		found;
-
-	values[0] = Int64GetDatum(user_id);
-	values[1] = CStringGetTextDatum(hashed_password);
-	SPI_connect();
-	us_spi_plan(&plan,
-				"UPDATE userservice.users SET hashed_password = $2,"
-				" token_version = token_version OPERATOR(pg_catalog.+) 1,"
-				" version = version OPERATOR(pg_catalog.+) 1,"
-				" updated_at = pg_catalog.clock_timestamp()"
-				" WHERE id OPERATOR(pg_catalog.=) $1",
-				2, types);
-	us_spi_execute(plan, values, NULL, false, SPI_OK_UPDATE);
-	found = SPI_processed > 0;
-	SPI_finish();
-	pfree(DatumGetPointer(values[1]));
-	return found;
 }
 
 /* lockout doubled once per failure beyond the limit, capped at lockout_max. */

@@ -19,7 +19,8 @@ typedef struct LoginAccount
 	int32		token_version;
 	bool		has_lock;
 	TimestampTz locked_until;
-	int32		failures;
+	int32		failures;		/* schemas 1.1 and 1.2 */
+	text	   *email;
 } LoginAccount;
 
 /* What check_request needs to know of a token's user. */
@@ -31,10 +32,12 @@ typedef struct TokenState
 } TokenState;
 
 extern bool auth_store_find_login(text *email, LoginAccount *out);
-extern void auth_store_clear_failures(int64 user_id);
+extern bool auth_store_find_login_by_id(int64 user_id, LoginAccount *out);
 extern bool auth_store_token_state(int64 user_id, TokenState *out);
-extern bool auth_store_revoke_tokens(int64 user_id);
-extern bool auth_store_set_password(int64 user_id, const char *hashed_password);
+
+/* Schemas 1.1 and 1.2: with the lockout of login_failures. */
+extern bool auth_store_find_login_legacy(text *email, LoginAccount *out);
+extern void auth_store_clear_failures(int64 user_id);
 
 /*
  * Count one failed login and set the lockout it earns. Runs in its own

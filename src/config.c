@@ -14,13 +14,19 @@
 
 int			us_password_hash_iterations = US_HASH_ITERATIONS_MIN;
 int			us_password_hash_memory_kb = US_HASH_MEMORY_MIN_KB;
-int			us_max_concurrent_hashes = 0;
+int			us_max_concurrent_hashes = 8;
 char	   *us_jwt_secret = NULL;
 int			us_jwt_lifetime = 3600;
 char	   *us_jwt_audience = NULL;
 int			us_login_max_failures = 10;
 int			us_login_lockout = 60;
 int			us_login_lockout_max = 86400;
+int			us_login_window = 900;
+int			us_login_max_account_failures = 100;
+int			us_login_max_address_failures = 100;
+char	   *us_login_address_header = NULL;
+int			us_import_max_hash_memory_kb = 64 * 1024;
+int			us_import_max_hash_iterations = 4;
 
 /* Refuse a short secret; never echo the value in the message. */
 static bool
@@ -62,14 +68,14 @@ us_define_settings(void)
 							"Most argon2id hashes or verifications running at once in a database (0: no cap).",
 							"Hashing memory is bounded by this times password_hash_memory; callers beyond it wait.",
 							&us_max_concurrent_hashes,
-							0, 0, 10000,
+							8, 0, 10000,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 
 	/* GUC_SUPERUSER_ONLY: SHOW, current_setting() and pg_settings hide it. */
 	DefineCustomStringVariable("userservice.jwt_secret",
-							   "HS256 secret that signs and verifies tokens (the jwt-secret of PostgREST).",
-							   "At least 32 bytes. Empty means login and verify_token are unavailable.",
+							   "Schemas 1.1 and 1.2 only: the HS256 secret. Ignored from 1.3 on (userservice.signing_keys).",
+							   "Every role can read it while the module is not loaded in its backend: remove it after upgrading to 1.3.",
 							   &us_jwt_secret,
 							   "",
 							   PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
@@ -92,15 +98,15 @@ us_define_settings(void)
 							   NULL, NULL, NULL);
 
 	DefineCustomIntVariable("userservice.login_max_failures",
-							"Consecutive failed logins of one account before it is locked out.",
-							NULL,
+							"Failed logins per window to one email from one client address (or from anywhere when no address is known).",
+							"Schemas 1.1 and 1.2: consecutive failed logins before a lockout.",
 							&us_login_max_failures,
 							10, 1, 1000,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("userservice.login_lockout",
-							"First lockout after login_max_failures; it doubles with each further failure.",
+							"Schemas 1.1 and 1.2 only: first lockout after login_max_failures; it doubles with each further failure.",
 							NULL,
 							&us_login_lockout,
 							60, 1, 86400,
@@ -108,11 +114,59 @@ us_define_settings(void)
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("userservice.login_lockout_max",
-							"Longest lockout after repeated failed logins.",
+							"Schemas 1.1 and 1.2 only: longest lockout after repeated failed logins.",
 							NULL,
 							&us_login_lockout_max,
 							86400, 1, 30 * 86400,
 							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("userservice.login_window",
+							"Window over which failed logins are counted; a spent budget is refused until its window ends.",
+							"Schema 1.3 on. A lockout lasts at most this long.",
+							&us_login_window,
+							900, 1, 86400,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("userservice.login_max_account_failures",
+							"Failed logins per window to one email from all client addresses but those that logged in to it before.",
+							"Schema 1.3 on; applies when a client address is known.",
+							&us_login_max_account_failures,
+							100, 1, 100000,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("userservice.login_max_address_failures",
+							"Failed logins per window from one client address to all emails.",
+							"Schema 1.3 on; applies when a client address is known.",
+							&us_login_max_address_failures,
+							100, 1, 100000,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("userservice.login_address_header",
+							   "Request header (lower case) whose last element is the client address, as the reverse proxy sets it; empty: no address is known.",
+							   "For example x-forwarded-for. Only set it when a proxy you run sets that header.",
+							   &us_login_address_header,
+							   "",
+							   PGC_SUSET, 0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("userservice.import_max_hash_memory",
+							"Dearest argon2id memory cost import_users accepts in a password_hash.",
+							"Every login attempt on that email pays it.",
+							&us_import_max_hash_memory_kb,
+							64 * 1024, 8, 4 * 1024 * 1024,
+							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("userservice.import_max_hash_iterations",
+							"Dearest argon2id time cost (passes) import_users accepts in a password_hash.",
+							"Every login attempt on that email pays it.",
+							&us_import_max_hash_iterations,
+							4, 1, 1000,
+							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("userservice");

@@ -19,6 +19,12 @@ extern char *us_jwt_audience;
 extern int	us_login_max_failures;
 extern int	us_login_lockout;
 extern int	us_login_lockout_max;
+extern int	us_login_window;
+extern int	us_login_max_account_failures;
+extern int	us_login_max_address_failures;
+extern char *us_login_address_header;
+extern int	us_import_max_hash_memory_kb;
+extern int	us_import_max_hash_iterations;
 
 extern void us_define_settings(void);
 

@@ -16,7 +16,8 @@ typedef enum UsError
 	US_ERR_BAD_CREDENTIALS,		/* 28P01 -> 403 */
 	US_ERR_BAD_TOKEN,			/* 28000 -> 403 */
 	US_ERR_NOT_ALLOWED,			/* 42501 -> 401/403 */
-	US_ERR_TOO_MANY_ATTEMPTS	/* PT429 -> 429 */
+	US_ERR_TOO_MANY_ATTEMPTS,	/* PT429 -> 429 */
+	US_ERR_UNAVAILABLE			/* PT503 -> 503: cannot count an attempt, refused */
 } UsError;
 
 /* The SQLSTATE of a domain error, as an errcode() argument. */

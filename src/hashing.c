@@ -64,17 +64,21 @@ release_slot(int slot)
 	LockRelease(&tag, ExclusiveLock, true);
 }
 
-void
-us_hash_new_password(text *password, const char *field, char *out)
+/* A password of more bytes than any acceptable one is not hashed at all. */
+static void
+check_size(text *password, const char *field)
 {
-	const char *reason = us_check_password(VARDATA_ANY(password),
-										   VARSIZE_ANY_EXHDR(password));
+	if (VARSIZE_ANY_EXHDR(password) > US_PASSWORD_MAX_BYTES)
+		us_raise_invalid_field(field, "must be at most 1024 bytes");
+}
+
+void
+us_hash_password(text *password, const char *field, char *out)
+{
 	int			slot;
 	volatile bool ok = false;
 
-	if (reason != NULL)
-		us_raise_invalid_field(field, reason);
-
+	check_size(password, field);
 	slot = acquire_slot();
 	PG_TRY();
 	{
@@ -97,11 +101,13 @@ us_hash_new_password(text *password, const char *field, char *out)
 }
 
 bool
-us_verify_password(const char *stored, text *password)
+us_verify_password(const char *stored, text *password, const char *field)
 {
-	int			slot = acquire_slot();
+	int			slot;
 	volatile bool ok = false;
 
+	check_size(password, field);
+	slot = acquire_slot();
 	PG_TRY();
 	{
 		ok = us_password_verify(stored, VARDATA_ANY(password),

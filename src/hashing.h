@@ -10,11 +10,15 @@
 
 #include "password.h"
 
-/* Check password against the rules (22023 naming field) and hash it into out. */
-extern void us_hash_new_password(text *password, const char *field, char *out);
+/*
+ * Hash password into out at the current cost. The password rules are the
+ * services' to check first; this only refuses (22023 naming field) more
+ * than US_PASSWORD_MAX_BYTES, before any hashing.
+ */
+extern void us_hash_password(text *password, const char *field, char *out);
 
-/* Does password match the stored PHC string? (constant time) */
-extern bool us_verify_password(const char *stored, text *password);
+/* Does password match the stored PHC string? (constant time; 22023 as above) */
+extern bool us_verify_password(const char *stored, text *password, const char *field);
 
 /* Is stored cheaper (or other) than the current cost settings? */
 extern bool us_hash_is_outdated(const char *stored);

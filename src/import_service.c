@@ -9,6 +9,10 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "miscadmin.h"
+
+#include "auth_service.h"
+#include "config.h"
 #include "errors.h"
 #include "hashing.h"
 #include "import_service.h"
@@ -55,7 +59,7 @@ check_element_field(int i, const char *field, PatchValue *v,
 }
 
 int
-import_service_users(Jsonb *users, Datum *ids_array)
+import_service_users(const Caller *caller, Jsonb *users, Datum *ids_array)
 {
 	int			n;
 	Datum	   *emails;
@@ -64,6 +68,7 @@ import_service_users(Jsonb *users, Datum *ids_array)
 	PatchValue (*rows)[IMPORT_NKEYS];
 	text	   *taken;
 
+	us_caller_require_admin(caller);
 	if (JB_ROOT_IS_SCALAR(users) || !JB_ROOT_IS_ARRAY(users))
 		us_raise_invalid_field("users", "must be a JSON array");
 	n = JB_ROOT_COUNT(users);
@@ -86,6 +91,8 @@ import_service_users(Jsonb *users, Datum *ids_array)
 					 "Element users[%d] must be a JSON object.", i);
 		us_patch_read_element(elem->val.binary.data, "users", i,
 							  import_fields, IMPORT_NKEYS, v);
+		if (v[IMPORT_EMAIL].present)
+			v[IMPORT_EMAIL].string = user_service_normalize_email(v[IMPORT_EMAIL].string);
 		check_element_field(i, "email", &v[IMPORT_EMAIL], us_check_email);
 		check_element_field(i, "display_name", &v[IMPORT_DISPLAY_NAME], us_check_display_name);
 		if (v[IMPORT_PASSWORD].present == v[IMPORT_PASSWORD_HASH].present)
@@ -96,8 +103,17 @@ import_service_users(Jsonb *users, Datum *ids_array)
 		{
 			text	   *h = v[IMPORT_PASSWORD_HASH].string;
 
-			if (!us_password_is_phc(text_to_cstring(h), VARSIZE_ANY_EXHDR(h)))
-				raise_element(i, "password_hash", "must be an argon2id PHC string with p=1, m at most 4194304 and t at most 1000");
+			if (!us_password_is_phc(text_to_cstring(h), VARSIZE_ANY_EXHDR(h),
+									(unsigned long) us_import_max_hash_iterations,
+									(unsigned long) us_import_max_hash_memory_kb))
+			{
+				char		reason[160];
+
+				snprintf(reason, sizeof(reason),
+						 "must be an argon2id PHC string with p=1, m at most %d and t at most %d",
+						 us_import_max_hash_memory_kb, us_import_max_hash_iterations);
+				raise_element(i, "password_hash", reason);
+			}
 		}
 		emails[i] = PointerGetDatum(v[IMPORT_EMAIL].string);
 		names[i] = PointerGetDatum(v[IMPORT_DISPLAY_NAME].string);
@@ -117,12 +133,15 @@ import_service_users(Jsonb *users, Datum *ids_array)
 
 	for (int i = 0; i < n; i++)
 	{
+		/* Up to 10,000 hashes: a cancel or statement_timeout stops between them. */
+		CHECK_FOR_INTERRUPTS();
 		if (rows[i][IMPORT_PASSWORD].present)
 		{
 			char		hash[US_HASH_MAX_LEN];
 
-			us_hash_new_password(rows[i][IMPORT_PASSWORD].string, "password", hash);
+			us_hash_password(rows[i][IMPORT_PASSWORD].string, "password", hash);
 			hashes[i] = CStringGetTextDatum(hash);
+			explicit_bzero(hash, sizeof(hash));
 		}
 		else
 			hashes[i] = PointerGetDatum(rows[i][IMPORT_PASSWORD_HASH].string);

@@ -8,6 +8,8 @@
 
 #include "utils/jsonb.h"
 
+#include "caller.h"
+
 /* Most users one import_users call accepts. */
 #define US_IMPORT_MAX_USERS 10000
 
@@ -16,6 +18,6 @@
  * table) with 23505 naming the email, hash the plain passwords, insert all
  * in one statement. Returns the number created; *ids gets their ids.
  */
-extern int	import_service_users(Jsonb *users, Datum *ids_array);
+extern int	import_service_users(const Caller *caller, Jsonb *users, Datum *ids_array);
 
 #endif

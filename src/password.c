@@ -37,7 +37,8 @@ us_password_needs_rehash(const char *stored, unsigned long long iterations,
 }
 
 bool
-us_password_is_phc(const char *s, size_t len)
+us_password_is_phc(const char *s, size_t len, unsigned long max_iterations,
+				   unsigned long max_memory_kb)
 {
 	unsigned long m_kb;
 	unsigned long t;
@@ -49,7 +50,7 @@ us_password_is_phc(const char *s, size_t len)
 		consumed == 0)
 		return false;
 	/* A stored cost is paid by every login attempt: keep it within the settings' range. */
-	if (p != 1 || t < 1 || t > US_PHC_MAX_ITERATIONS || m_kb < 8 || m_kb > US_PHC_MAX_MEMORY_KB)
+	if (p != 1 || t < 1 || t > max_iterations || m_kb < 8 || m_kb > max_memory_kb)
 		return false;
 	/* A string the verifier can parse: needs_rehash returns -1 otherwise. */
 	return crypto_pwhash_str_needs_rehash(s, crypto_pwhash_OPSLIMIT_MIN,

@@ -32,14 +32,12 @@ extern bool us_password_needs_rehash(const char *stored,
 									 unsigned long long iterations,
 									 size_t memory_bytes);
 
-/* The dearest stored cost we accept: the maxima of the cost settings. */
-#define US_PHC_MAX_ITERATIONS 1000
-#define US_PHC_MAX_MEMORY_KB (4UL * 1024 * 1024)
-
 /*
  * True when s is an argon2id PHC string libsodium can verify, with p=1 and
- * a cost no dearer than US_PHC_MAX_* (every login attempt pays it).
+ * a cost no dearer than max_iterations passes and max_memory_kb (every login
+ * attempt on that account pays it).
  */
-extern bool us_password_is_phc(const char *s, size_t len);
+extern bool us_password_is_phc(const char *s, size_t len, unsigned long max_iterations,
+							   unsigned long max_memory_kb);
 
 #endif

@@ -15,7 +15,6 @@
 #include "caller.h"
 #include "import_service.h"
 #include "post_service.h"
-#include "post_store.h"
 
 PG_FUNCTION_INFO_V1(us_create_post);
 PG_FUNCTION_INFO_V1(us_get_post);
@@ -61,9 +60,11 @@ Datum
 us_get_post(PG_FUNCTION_ARGS)
 {
 	int64		id = us_arg_int64(fcinfo, 0, "post_id");
+	Caller		caller;
 	PostRow		row;
 
-	post_service_get(id, &row);
+	us_caller_current(&caller);
+	post_service_get(&caller, id, &row);
 	PG_RETURN_DATUM(post_datum(fcinfo, &row));
 }
 
@@ -75,10 +76,10 @@ us_update_post(PG_FUNCTION_ARGS)
 	Caller		caller;
 	PostRow		row;
 
-	if (PG_ARGISNULL(1))
-		us_arg_text(fcinfo, 1, "patch");	/* raises "is required" */
+	Jsonb	   *patch = us_arg_jsonb(fcinfo, 1, "patch");
+
 	us_caller_current(&caller);
-	post_service_update(&caller, id, PG_GETARG_JSONB_P(1), &row);
+	post_service_update(&caller, id, patch, &row);
 	PG_RETURN_DATUM(post_datum(fcinfo, &row));
 }
 
@@ -100,12 +101,13 @@ us_list_posts(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int64		author_id = us_arg_int64(fcinfo, 0, "author_id");
+	Caller		caller;
 	PageArgs	page;
 
+	us_caller_current(&caller);
 	us_arg_page(fcinfo, 1, 2, 3, &page);
 	SetSingleFuncCall(fcinfo, 0);
-	post_store_list(author_id, page.has_after, page.after_id, page.skip,
-					page.page_size, rsinfo->setResult, rsinfo->setDesc);
+	post_service_list(&caller, author_id, &page, rsinfo->setResult, rsinfo->setDesc);
 	return (Datum) 0;
 }
 
@@ -118,13 +120,10 @@ us_list_users_with_posts(PG_FUNCTION_ARGS)
 	PageArgs	page;
 
 	us_caller_current(&caller);
-	us_caller_require_admin(&caller);
 	us_arg_page(fcinfo, 0, 1, 3, &page);
 	SetSingleFuncCall(fcinfo, 0);
-	post_store_list_users_with_posts(page.has_after, page.after_id,
-									 !PG_ARGISNULL(2) && PG_GETARG_BOOL(2),
-									 page.skip, page.page_size,
-									 rsinfo->setResult, rsinfo->setDesc);
+	post_service_list_users_with_posts(&caller, &page, !PG_ARGISNULL(2) && PG_GETARG_BOOL(2),
+									   rsinfo->setResult, rsinfo->setDesc);
 	return (Datum) 0;
 }
 
@@ -132,17 +131,18 @@ us_list_users_with_posts(PG_FUNCTION_ARGS)
 Datum
 us_import_users(PG_FUNCTION_ARGS)
 {
+	HideStatement hide;
 	Caller		caller;
 	Datum		values[2];
 	bool		nulls[2] = {false};
 	int			created;
+	Jsonb	   *users;
 
-	if (PG_ARGISNULL(0))
-		us_arg_text(fcinfo, 0, "users");	/* raises "is required" */
+	us_hide_statement_begin(&hide);		/* the elements may hold passwords */
+	users = us_arg_jsonb(fcinfo, 0, "users");
 	us_caller_current(&caller);
-	us_caller_require_admin(&caller);
-
-	created = import_service_users(PG_GETARG_JSONB_P(0), &values[1]);
+	created = import_service_users(&caller, users, &values[1]);
+	us_hide_statement_end(&hide);
 
 	values[0] = Int32GetDatum(created);
 	PG_RETURN_DATUM(us_composite_result(fcinfo, values, nulls));

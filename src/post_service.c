@@ -48,8 +48,9 @@ post_service_create(const Caller *caller, int64 author_id, text *title, text *bo
 }
 
 void
-post_service_get(int64 id, PostRow *out)
+post_service_get(const Caller *caller, int64 id, PostRow *out)
 {
+	us_caller_require_signed_in(caller);
 	if (!post_store_get(id, out))
 		raise_post_not_found(id);
 }
@@ -74,6 +75,7 @@ post_service_update(const Caller *caller, int64 id, Jsonb *patch, PostRow *out)
 	text	   *title;
 	text	   *body;
 
+	us_caller_require_signed_in(caller);
 	us_patch_read(patch, post_patch_fields, POST_PATCH_NKEYS, p);
 	if (p[POST_PATCH_TITLE].present)
 		check_title(p[POST_PATCH_TITLE].string);
@@ -100,8 +102,28 @@ post_service_delete(const Caller *caller, int64 id)
 {
 	PostRow		current;
 
+	us_caller_require_signed_in(caller);
 	if (!post_store_get_for_update(id, &current))
 		raise_post_not_found(id);
 	us_caller_require_self_or_admin(caller, current.author_id);
 	post_store_delete(id);
+}
+
+void
+post_service_list(const Caller *caller, int64 author_id, const PageArgs *page,
+				  Tuplestorestate *into, TupleDesc desc)
+{
+	us_caller_require_signed_in(caller);
+	post_store_list(author_id, page->has_after, page->after_id, page->skip,
+					page->page_size, into, desc);
+}
+
+void
+post_service_list_users_with_posts(const Caller *caller, const PageArgs *page,
+								   bool only_active, Tuplestorestate *into,
+								   TupleDesc desc)
+{
+	us_caller_require_admin(caller);
+	post_store_list_users_with_posts(page->has_after, page->after_id, only_active,
+									 page->skip, page->page_size, into, desc);
 }

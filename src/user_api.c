@@ -17,6 +17,7 @@ PG_FUNCTION_INFO_V1(us_get_user);
 PG_FUNCTION_INFO_V1(us_get_user_by_email);
 PG_FUNCTION_INFO_V1(us_update_user);
 PG_FUNCTION_INFO_V1(us_update_user_1_1);
+PG_FUNCTION_INFO_V1(us_update_user_1_3);
 PG_FUNCTION_INFO_V1(us_delete_user);
 PG_FUNCTION_INFO_V1(us_list_users);
 
@@ -24,12 +25,20 @@ PG_FUNCTION_INFO_V1(us_list_users);
 Datum
 us_create_user(PG_FUNCTION_ARGS)
 {
-	text	   *email = us_arg_text(fcinfo, 0, "email");
-	text	   *password = us_arg_text(fcinfo, 1, "password");
-	text	   *display_name = us_arg_text(fcinfo, 2, "display_name");
+	HideStatement hide;
+	text	   *email;
+	text	   *password;
+	text	   *display_name;
+	Caller		caller;
 	UserRow		row;
 
-	user_service_create(email, password, display_name, &row);
+	us_hide_statement_begin(&hide);
+	email = us_arg_text(fcinfo, 0, "email");
+	password = us_arg_text(fcinfo, 1, "password");
+	display_name = us_arg_text(fcinfo, 2, "display_name");
+	us_caller_current(&caller);
+	user_service_create(&caller, email, password, display_name, &row);
+	us_hide_statement_end(&hide);
 	PG_RETURN_DATUM(us_user_profile_datum(fcinfo, &row));
 }
 
@@ -42,8 +51,7 @@ us_get_user(PG_FUNCTION_ARGS)
 	UserRow		row;
 
 	us_caller_current(&caller);
-	us_caller_require_self_or_admin(&caller, id);
-	user_service_get(id, &row);
+	user_service_get(&caller, id, &row);
 	PG_RETURN_DATUM(us_user_profile_datum(fcinfo, &row));
 }
 
@@ -56,27 +64,24 @@ us_get_user_by_email(PG_FUNCTION_ARGS)
 	UserRow		row;
 
 	us_caller_current(&caller);
-	us_caller_require_admin(&caller);
-	user_service_get_by_email(email, &row);
+	user_service_get_by_email(&caller, email, &row);
 	PG_RETURN_DATUM(us_user_profile_datum(fcinfo, &row));
 }
 
 static Datum
-update_user(FunctionCallInfo fcinfo, bool revoke_tokens)
+update_user(FunctionCallInfo fcinfo, UserSchema schema)
 {
-	int64		id = us_arg_int64(fcinfo, 0, "user_id");
+	HideStatement hide;
+	int64		id;
 	Caller		caller;
-	Jsonb	   *patch;
 	UserRow		row;
 
-	if (PG_ARGISNULL(1))
-		us_arg_text(fcinfo, 1, "patch");	/* raises "is required" */
-	patch = PG_GETARG_JSONB_P(1);
-
+	us_hide_statement_begin(&hide);		/* the patch may hold a password */
+	id = us_arg_int64(fcinfo, 0, "user_id");
 	us_caller_current(&caller);
-	user_service_update(&caller, id, patch, !PG_ARGISNULL(2),
-						PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2),
-						revoke_tokens, &row);
+	user_service_update(&caller, id, us_arg_jsonb(fcinfo, 1, "patch"), !PG_ARGISNULL(2),
+						PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2), schema, &row);
+	us_hide_statement_end(&hide);
 	return us_user_profile_datum(fcinfo, &row);
 }
 
@@ -84,14 +89,21 @@ update_user(FunctionCallInfo fcinfo, bool revoke_tokens)
 Datum
 us_update_user(PG_FUNCTION_ARGS)
 {
-	return update_user(fcinfo, false);
+	return update_user(fcinfo, USER_SCHEMA_1_0);
 }
 
-/* The same from schema 1.1 on: a password patch also revokes the user's tokens. */
+/* The same for schemas 1.1 and 1.2: a password patch also revokes the user's tokens. */
 Datum
 us_update_user_1_1(PG_FUNCTION_ARGS)
 {
-	return update_user(fcinfo, true);
+	return update_user(fcinfo, USER_SCHEMA_1_1);
+}
+
+/* The same from schema 1.3 on: an administrator's new password also clears the throttle. */
+Datum
+us_update_user_1_3(PG_FUNCTION_ARGS)
+{
+	return update_user(fcinfo, USER_SCHEMA_1_3);
 }
 
 /* delete_user(user_id bigint) */
@@ -102,8 +114,7 @@ us_delete_user(PG_FUNCTION_ARGS)
 	Caller		caller;
 
 	us_caller_current(&caller);
-	us_caller_require_admin(&caller);
-	user_service_delete(id);
+	user_service_delete(&caller, id);
 	PG_RETURN_VOID();
 }
 
@@ -116,11 +127,8 @@ us_list_users(PG_FUNCTION_ARGS)
 	PageArgs	page;
 
 	us_caller_current(&caller);
-	us_caller_require_admin(&caller);
 	us_arg_page(fcinfo, 0, 1, 2, &page);
-
 	SetSingleFuncCall(fcinfo, 0);
-	user_store_list(page.after_id, page.has_after, page.skip, page.page_size,
-					rsinfo->setResult, rsinfo->setDesc);
+	user_service_list(&caller, &page, rsinfo->setResult, rsinfo->setDesc);
 	return (Datum) 0;
 }

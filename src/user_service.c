@@ -7,8 +7,10 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "auth_service.h"
 #include "errors.h"
 #include "hashing.h"
+#include "login_throttle.h"
 #include "password.h"
 #include "patch.h"
 #include "user_service.h"
@@ -41,35 +43,58 @@ raise_email_taken(text *email)
 			 "A user with email \"%s\" already exists.", text_to_cstring(email));
 }
 
+text *
+user_service_normalize_email(text *email)
+{
+	const unsigned char *s = (const unsigned char *) VARDATA_ANY(email);
+	size_t		len = VARSIZE_ANY_EXHDR(email);
+
+	/* ASCII is NFC already; PostgreSQL's normalize() is the CHECK's own rule. */
+	for (size_t i = 0; i < len; i++)
+	{
+		if (s[i] >= 0x80)
+			return DatumGetTextPP(DirectFunctionCall2(unicode_normalize_func,
+													  PointerGetDatum(email),
+													  CStringGetTextDatum("NFC")));
+	}
+	return email;
+}
+
 void
-user_service_create(text *email, text *password, text *display_name,
-					UserRow *out)
+user_service_create(const Caller *caller, text *email, text *password,
+					text *display_name, UserRow *out)
 {
 	char		hash[US_HASH_MAX_LEN];
 
+	us_caller_require_not_user(caller);
+	email = user_service_normalize_email(email);
 	check_field("email", us_check_email, email);
-	check_field("password", us_check_password, password);
+	auth_service_check_new_password(password, "password");
 	check_field("display_name", us_check_display_name, display_name);
 
 	/* The nicer error, before spending a hash on a taken email. */
 	if (user_store_email_taken(email, 0))
 		raise_email_taken(email);
 
-	us_hash_new_password(password, "password", hash);
+	us_hash_password(password, "password", hash);
 	if (!user_store_insert(email, hash, display_name, out))
 		raise_email_taken(email);	/* lost a race to a concurrent twin */
+	explicit_bzero(hash, sizeof(hash));
 }
 
 void
-user_service_get(int64 id, UserRow *out)
+user_service_get(const Caller *caller, int64 id, UserRow *out)
 {
+	us_caller_require_self_or_admin(caller, id);
 	if (!user_store_get(id, out))
 		user_service_raise_not_found(id);
 }
 
 void
-user_service_get_by_email(text *email, UserRow *out)
+user_service_get_by_email(const Caller *caller, text *email, UserRow *out)
 {
+	us_caller_require_admin(caller);
+	email = user_service_normalize_email(email);
 	if (!user_store_get_by_email(email, out))
 	{
 		char	   *s = text_to_cstring(email);
@@ -121,8 +146,9 @@ check_patch_rights(const Caller *caller, const PatchValue *p)
 void
 user_service_update(const Caller *caller, int64 id, Jsonb *patch,
 					bool check_version, int32 expected_version,
-					bool revoke_tokens, UserRow *out)
+					UserSchema schema, UserRow *out)
 {
+	bool		revoke_tokens = schema >= USER_SCHEMA_1_1;
 	PatchValue	p[PATCH_NKEYS];
 	char		hash[US_HASH_MAX_LEN];
 	UserRow		current;
@@ -135,14 +161,20 @@ user_service_update(const Caller *caller, int64 id, Jsonb *patch,
 	us_patch_read(patch, user_patch_fields, PATCH_NKEYS, p);
 	check_patch_rights(caller, p);
 	if (p[PATCH_EMAIL].present)
+	{
+		p[PATCH_EMAIL].string = user_service_normalize_email(p[PATCH_EMAIL].string);
 		check_field("email", us_check_email, p[PATCH_EMAIL].string);
+	}
 	if (p[PATCH_DISPLAY_NAME].present)
 		check_field("display_name", us_check_display_name,
 					p[PATCH_DISPLAY_NAME].string);
 	if (p[PATCH_ROLE].present)
 		check_field("role", us_check_role, p[PATCH_ROLE].string);
 	if (p[PATCH_PASSWORD].present)
-		us_hash_new_password(p[PATCH_PASSWORD].string, "password", hash);
+	{
+		auth_service_check_new_password(p[PATCH_PASSWORD].string, "password");
+		us_hash_password(p[PATCH_PASSWORD].string, "password", hash);
+	}
 
 	if (!user_store_get_for_update(id, &current))
 		user_service_raise_not_found(id);
@@ -214,12 +246,25 @@ user_service_update(const Caller *caller, int64 id, Jsonb *patch,
 			raise_email_taken(change.email);
 			break;
 	}
+	/* An administrator's new password also ends a lockout (schema 1.3 on). */
+	if (p[PATCH_PASSWORD].present && schema >= USER_SCHEMA_1_3)
+		login_throttle_clear(out->email);
 	explicit_bzero(hash, sizeof(hash));
 }
 
 void
-user_service_delete(int64 id)
+user_service_delete(const Caller *caller, int64 id)
 {
+	us_caller_require_admin(caller);
 	if (!user_store_delete(id))
 		user_service_raise_not_found(id);
+}
+
+void
+user_service_list(const Caller *caller, const PageArgs *page,
+				  Tuplestorestate *into, TupleDesc desc)
+{
+	us_caller_require_admin(caller);
+	user_store_list(page->after_id, page->has_after, page->skip, page->page_size,
+					into, desc);
 }

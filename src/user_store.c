@@ -230,24 +230,79 @@ user_store_update(int64 id, const UserChange *change, bool email_changed,
 	return result;
 }
 
-void
-user_store_set_hash(int64 id, const char *hashed_password)
+bool
+user_store_set_hash(int64 id, const char *hashed_password, const char *verified_hash)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {INT8OID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	bool		updated;
+
+	values[0] = Int64GetDatum(id);
+	values[1] = CStringGetTextDatum(hashed_password);
+	values[2] = CStringGetTextDatum(verified_hash);
+
+	/*
+	 * Only if the hash is still the one verified: a password change that
+	 * committed meanwhile (we waited on its row lock) must not be undone.
+	 */
+	SPI_connect();
+	us_spi_plan(&plan,
+				"UPDATE userservice.users SET hashed_password = $2"
+				" WHERE id OPERATOR(pg_catalog.=) $1"
+				" AND hashed_password OPERATOR(pg_catalog.=) $3",
+				3, types);
+	us_spi_execute(plan, values, NULL, false, SPI_OK_UPDATE);
+	updated = SPI_processed > 0;
+	SPI_finish();
+	pfree(DatumGetPointer(values[1]));
+	pfree(DatumGetPointer(values[2]));
+	return updated;
+}
+
+bool
+user_store_revoke_tokens(int64 user_id)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(user_id)};
+	bool		found;
+
+	SPI_connect();
+	us_spi_plan(&plan,
+				"UPDATE userservice.users"
+				" SET token_version = token_version OPERATOR(pg_catalog.+) 1"
+				" WHERE id OPERATOR(pg_catalog.=) $1",
+				1, types);
+	us_spi_execute(plan, values, NULL, false, SPI_OK_UPDATE);
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
+}
+
+bool
+user_store_set_password(int64 user_id, const char *hashed_password)
 {
 	static SPIPlanPtr plan = NULL;
 	static const Oid types[] = {INT8OID, TEXTOID};
 	Datum		values[2];
+	bool		found;
 
-	values[0] = Int64GetDatum(id);
+	values[0] = Int64GetDatum(user_id);
 	values[1] = CStringGetTextDatum(hashed_password);
-
 	SPI_connect();
 	us_spi_plan(&plan,
-				"UPDATE userservice.users SET hashed_password = $2"
+				"UPDATE userservice.users SET hashed_password = $2,"
+				" token_version = token_version OPERATOR(pg_catalog.+) 1,"
+				" version = version OPERATOR(pg_catalog.+) 1,"
+				" updated_at = pg_catalog.clock_timestamp()"
 				" WHERE id OPERATOR(pg_catalog.=) $1",
 				2, types);
 	us_spi_execute(plan, values, NULL, false, SPI_OK_UPDATE);
+	found = SPI_processed > 0;
 	SPI_finish();
 	pfree(DatumGetPointer(values[1]));
+	return found;
 }
 
 bool

@@ -73,8 +73,18 @@ typedef enum UserUpdateResult
 extern UserUpdateResult user_store_update(int64 id, const UserChange *change,
 										  bool email_changed, UserRow *out);
 
-/* Store a new hash without bumping the version (a cost upgrade at login). */
-extern void user_store_set_hash(int64 id, const char *hashed_password);
+/*
+ * Store a new hash without bumping the version (a cost upgrade at login),
+ * only while the stored hash is still verified_hash; false when it changed.
+ */
+extern bool user_store_set_hash(int64 id, const char *hashed_password,
+								const char *verified_hash);
+
+/* Bump token_version: every token issued before is revoked. */
+extern bool user_store_revoke_tokens(int64 id);
+
+/* A new password: new hash, tokens revoked, version bumped. */
+extern bool user_store_set_password(int64 id, const char *hashed_password);
 
 extern bool user_store_delete(int64 id);
 

@@ -15,6 +15,8 @@
 #define US_EMAIL_LOCAL_MAX_CHARS 64
 #define US_PASSWORD_MIN_CHARS 8
 #define US_PASSWORD_MAX_CHARS 128
+/* Longest password presented at all (login, import of a legacy one): 128 characters of 4 bytes, twice. */
+#define US_PASSWORD_MAX_BYTES 1024
 #define US_DISPLAY_NAME_MAX_CHARS 100
 #define US_TITLE_MAX_CHARS 200
 #define US_BODY_MAX_CHARS 100000

@@ -5,8 +5,8 @@
  *
  * Properties: no memory error; an accepted string is NUL-free, shorter than
  * crypto_pwhash_STRBYTES, starts with "$argon2id$v=19$m=" and names a cost a
- * login can afford: p = 1, t <= US_PHC_MAX_ITERATIONS, m <= US_PHC_MAX_MEMORY_KB
- * (password.h; 1000 passes and 4 GiB where the header predates them). An
+ * login can afford: p = 1, t and m no more than the bounds passed (the
+ * import settings' defaults, 4 passes and 64 MiB, as the server passes them). An
  * unbounded cost made every login attempt on an imported account an
  * uninterruptible denial of service (t = 2^32-1 passed); fixed in 4162e09,
  * and kept here as a regression check (corpus/phc/big-t, big-m).
@@ -21,13 +21,9 @@
 
 #include "password.h"
 
-#ifdef US_PHC_MAX_ITERATIONS
-#define PHC_MAX_T US_PHC_MAX_ITERATIONS
-#define PHC_MAX_M US_PHC_MAX_MEMORY_KB
-#else
-#define PHC_MAX_T 1000UL
-#define PHC_MAX_M (4UL * 1024 * 1024)
-#endif
+/* userservice.import_max_hash_iterations and _memory (kB) defaults. */
+#define PHC_MAX_T 4UL
+#define PHC_MAX_M (64UL * 1024)
 
 static void
 fail(const char *what, const uint8_t *data, size_t size)
@@ -55,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 
-	ok = us_password_is_phc(s, size);
+	ok = us_password_is_phc(s, size, PHC_MAX_T, PHC_MAX_M);
 	(void) us_password_needs_rehash(s, 2, 19 * 1024 * 1024);
 
 	if (ok)

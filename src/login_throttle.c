@@ -1,0 +1,244 @@
+/*
+ * login_throttle.c: the failed-login budgets (see login_throttle.h).
+ */
+#include "postgres.h"
+
+#include <arpa/inet.h>
+
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "miscadmin.h"
+#include "nodes/value.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+
+#include <sodium.h>
+
+#include "claims.h"
+#include "config.h"
+#include "errors.h"
+#include "failure_worker.h"
+#include "login_throttle.h"
+#include "throttle_store.h"
+
+/* Expired rows each reservation deletes: more than it can add (three). */
+#define CLEANUP_PER_ATTEMPT 8
+
+/* ICU's root collation: the letter-case folding of uq_users_email. */
+static Oid
+root_collation(void)
+{
+	static Oid	oid = InvalidOid;
+
+	if (!OidIsValid(oid))
+		oid = get_collation_oid(list_make2(makeString("pg_catalog"),
+										   makeString("und-x-icu")), false);
+	return oid;
+}
+
+/* BLAKE2b-128 of the email as uq_users_email folds it. */
+static void
+email_key(text *email, unsigned char out[US_EMAIL_KEY_BYTES])
+{
+	text	   *folded = DatumGetTextPP(DirectFunctionCall1Coll(lower, root_collation(),
+																PointerGetDatum(email)));
+
+	crypto_generichash(out, US_EMAIL_KEY_BYTES,
+					   (const unsigned char *) VARDATA_ANY(folded),
+					   VARSIZE_ANY_EXHDR(folded), NULL, 0);
+}
+
+/*
+ * The client address from the trusted header (userservice.login_address_header)
+ * of request.headers: its last comma-separated element, the one the reverse
+ * proxy in front of PostgREST added. IPv6 addresses count by their /64, the
+ * block one host usually has. "" when there is none or it is no address.
+ */
+static void
+client_address(char *out, size_t size)
+{
+	const char *headers;
+	Jsonb	   *jb;
+	char	   *value;
+	char	   *last;
+	unsigned char bin[16];
+	char		buf[INET6_ADDRSTRLEN];
+
+	out[0] = '\0';
+	if (us_login_address_header == NULL || us_login_address_header[0] == '\0')
+		return;
+	headers = GetConfigOption("request.headers", true, false);
+	if (headers == NULL || headers[0] == '\0')
+		return;
+	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(headers)));
+	if (JB_ROOT_IS_SCALAR(jb) || !JB_ROOT_IS_OBJECT(jb))
+		return;
+	value = us_claim_string(jb, us_login_address_header);
+	if (value == NULL)
+		return;
+	last = strrchr(value, ',');
+	last = last == NULL ? value : last + 1;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	for (char *end = last + strlen(last); end > last && (end[-1] == ' ' || end[-1] == '\t');)
+		*--end = '\0';
+
+	if (inet_pton(AF_INET, last, bin) == 1 &&
+		inet_ntop(AF_INET, bin, buf, sizeof(buf)) != NULL)
+		snprintf(out, size, "%s", buf);
+	else if (inet_pton(AF_INET6, last, bin) == 1)
+	{
+		memset(bin + 8, 0, 8);
+		if (inet_ntop(AF_INET6, bin, buf, sizeof(buf)) != NULL)
+			snprintf(out, size, "%s/64", buf);
+	}
+}
+
+void
+login_throttle_attempt(text *email, LoginAttempt *attempt)
+{
+	email_key(email, attempt->email_key);
+	client_address(attempt->address, sizeof(attempt->address));
+}
+
+static void
+job_of(const LoginAttempt *attempt, ThrottleTask task, ThrottleJob *job)
+{
+	memset(job, 0, sizeof(*job));
+	job->task = task;
+	job->database = MyDatabaseId;
+	job->role = GetUserId();	/* the extension owner, inside SECURITY DEFINER */
+	memcpy(job->email_key, attempt->email_key, sizeof(job->email_key));
+	memcpy(job->address, attempt->address, sizeof(job->address));
+	job->max_failures = us_login_max_failures;
+	job->max_account_failures = us_login_max_account_failures;
+	job->max_address_failures = us_login_max_address_failures;
+	job->window_seconds = us_login_window;
+}
+
+void
+login_throttle_reserve(const LoginAttempt *attempt)
+{
+	ThrottleJob job;
+
+	/* A standby cannot count: unlimited guessing, so no login there at all. */
+	if (RecoveryInProgress())
+		us_raise(US_ERR_UNAVAILABLE, "login is unavailable on a standby",
+				 "A standby cannot count failed logins; log in on the primary.");
+
+	job_of(attempt, THROTTLE_RESERVE, &job);
+	us_run_throttle_worker(&job);
+	switch (job.verdict)
+	{
+		case THROTTLE_ALLOWED:
+			return;
+		case THROTTLE_LOCKED:
+			us_raise(US_ERR_TOO_MANY_ATTEMPTS, "too many failed logins",
+					 "Logins to this email or from this address are refused for %d more seconds.",
+					 Max(job.retry_after, 1));
+			break;
+		case THROTTLE_UNKNOWN:
+			us_raise(US_ERR_UNAVAILABLE, "could not count the login attempt",
+					 "No background worker slot came free, or the count could not be written within 1 second; the attempt was refused.");
+			break;
+	}
+}
+
+/* The subjects of an attempt, in the one order every writer uses. */
+static int
+subjects_of(const unsigned char *key, const char *address, ThrottleSubject *s)
+{
+	bytea	   *ek = palloc(VARHDRSZ + US_EMAIL_KEY_BYTES);
+	bytea	   *none = palloc(VARHDRSZ);
+	int			n = 0;
+
+	SET_VARSIZE(ek, VARHDRSZ + US_EMAIL_KEY_BYTES);
+	memcpy(VARDATA(ek), key, US_EMAIL_KEY_BYTES);
+	SET_VARSIZE(none, VARHDRSZ);
+
+	/* ('' , address) < (email, '') < (email, address), as the index sorts them. */
+	if (address[0] != '\0')
+	{
+		s[n].email_key = none;
+		s[n++].address = cstring_to_text(address);
+	}
+	s[n].email_key = ek;
+	s[n++].address = cstring_to_text("");
+	if (address[0] != '\0')
+	{
+		s[n].email_key = ek;
+		s[n++].address = cstring_to_text(address);
+	}
+	return n;
+}
+
+ThrottleVerdict
+login_throttle_reserve_in_worker(ThrottleJob *job)
+{
+	ThrottleSubject s[US_THROTTLE_MAX_SUBJECTS];
+	int			n = subjects_of(job->email_key, job->address, s);
+	bool		known = job->address[0] != '\0';
+	bool		trusted;
+	ThrottleVerdict verdict = THROTTLE_ALLOWED;
+
+	throttle_store_cleanup(CLEANUP_PER_ATTEMPT);
+	throttle_store_count(s, n, job->window_seconds);
+	trusted = known && s[n - 1].trusted;
+
+	for (int i = 0; i < n; i++)
+	{
+		bool		is_address = VARSIZE_ANY_EXHDR(s[i].email_key) == 0;
+		bool		is_email = VARSIZE_ANY_EXHDR(s[i].address) == 0;
+		int32		limit;
+
+		if (is_address)
+			limit = job->max_address_failures;
+		else if (is_email && known)
+		{
+			if (trusted)
+				continue;		/* its owner's address: other addresses cannot lock it out */
+			limit = job->max_account_failures;
+		}
+		else
+			limit = job->max_failures;
+
+		if (s[i].failures > limit)
+		{
+			verdict = THROTTLE_LOCKED;
+			job->retry_after = Max(job->retry_after, s[i].window_left);
+		}
+	}
+	return verdict;
+}
+
+void
+login_throttle_succeeded(const LoginAttempt *attempt)
+{
+	ThrottleJob job;
+
+	/* No slot: the attempt stays counted as a failure, which fails closed. */
+	job_of(attempt, THROTTLE_GIVE_BACK, &job);
+	(void) us_start_throttle_worker(&job);
+}
+
+void
+login_throttle_give_back_in_worker(const ThrottleJob *job)
+{
+	ThrottleSubject s[US_THROTTLE_MAX_SUBJECTS];
+	int			n = subjects_of(job->email_key, job->address, s);
+
+	throttle_store_give_back(s, n, US_TRUSTED_ADDRESS_DAYS);
+}
+
+void
+login_throttle_clear(text *email)
+{
+	unsigned char key[US_EMAIL_KEY_BYTES];
+	bytea	   *ek = palloc(VARHDRSZ + US_EMAIL_KEY_BYTES);
+
+	email_key(email, key);
+	SET_VARSIZE(ek, VARHDRSZ + US_EMAIL_KEY_BYTES);
+	memcpy(VARDATA(ek), key, US_EMAIL_KEY_BYTES);
+	throttle_store_clear(ek);
+}
