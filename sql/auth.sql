@@ -1,9 +1,10 @@
--- auth: login, the equal answer for bad credentials, the durable lockout,
--- rehash on login, change_password, logout_all and the settings that guard
--- tokens. Runs as the superuser (a trusted caller) unless a case says
--- otherwise. Emails are unique to this file (auth-*@example.com).
+-- auth: login, the equal answer for bad credentials, the login throttle,
+-- rehash on login, change_password, logout_all, signing keys and the
+-- settings that guard tokens. Runs as the superuser (a trusted caller)
+-- unless a case says otherwise. Emails are unique to this file
+-- (auth-*@example.com).
 \set VERBOSITY default
-SET userservice.jwt_secret = 'auth-suite-secret-0123456789-abcdefghij';
+SELECT length(userservice.create_signing_key('HS256', 'auth-suite-secret-0123456789-abcdefghij')) AS kid_length;
 SET userservice.jwt_lifetime = 120;
 -- argon2id at its floor (19 MiB, t=2) keeps every hash cheap.
 RESET userservice.password_hash_memory;
@@ -46,6 +47,15 @@ LANGUAGE sql IMMUTABLE AS $$
                                || repeat('=', (4 - length(s) % 4) % 4), 'base64'), 'UTF8')
 $$;
 
+-- The throttle's counts of an email, as one line: address:failures, ...
+CREATE FUNCTION pg_temp.attempts(email text) RETURNS text
+LANGUAGE sql AS $$
+    SELECT coalesce(string_agg(CASE WHEN address = '' THEN '*' ELSE address END || ':' || failures
+                               || CASE WHEN trusted_until > now() THEN ' trusted' ELSE '' END,
+                               ', ' ORDER BY address), 'none')
+    FROM userservice.login_attempts(email)
+$$;
+
 -- A fingerprint of this file's users, hashes included: equal before and
 -- after a failed call means the call changed no row.
 CREATE FUNCTION pg_temp.users_fingerprint() RETURNS text
@@ -70,8 +80,10 @@ FROM userservice.login('auth-ann@example.com', 'ann-password-1');
 
 SELECT access_token AS ann_token FROM userservice.login('auth-ann@example.com', 'ann-password-1') \gset
 
--- The header is HS256/JWT.
-SELECT pg_temp.b64url_decode(split_part(:'ann_token', '.', 1))::jsonb AS header;
+-- The header is HS256/JWT with the signing key's kid.
+SELECT pg_temp.b64url_decode(split_part(:'ann_token', '.', 1))::jsonb - 'kid' AS header,
+       pg_temp.b64url_decode(split_part(:'ann_token', '.', 1))::jsonb ->> 'kid'
+       = (SELECT kid FROM userservice.signing_keys WHERE state = 'signing') AS kid_is_signing_key;
 
 -- verify_token gives back the claims: sub is the user id as text, role the
 -- web role PostgREST switches to, exp - iat the configured lifetime, tv the
@@ -127,95 +139,162 @@ SELECT userservice.login('auth-ann@example.com', 'wrong-password-2');
 \echo :LAST_ERROR_SQLSTATE
 SELECT pg_temp.users_fingerprint() = :'fp_before' AS users_unchanged;
 
--- The failures above were counted for ann (an existing account with a wrong
--- password), never for an unknown email; ina's right password did not count.
-SELECT u.email, f.failures, f.locked_until IS NULL AS not_locked
-FROM userservice.login_failures f JOIN userservice.users u ON u.id = f.user_id
-WHERE u.email LIKE 'auth-%' ORDER BY u.email;
+-- Every refusal was counted against the email it named, registered or not
+-- (the same durable work for each), here with no client address known.
+SELECT pg_temp.attempts('auth-ann@example.com') AS ann,
+       pg_temp.attempts('auth-nobody@example.com') AS nobody,
+       pg_temp.attempts('auth-ina@example.com') AS ina,
+       pg_temp.attempts('not-an-email') AS malformed;
 
--- A success resets ann's count.
+-- A success gives its own attempt back, and no more: the failures stay
+-- counted for their window.
 SELECT token_type FROM userservice.login('auth-ann@example.com', 'ann-password-1');
-SELECT count(*) AS ann_failure_rows FROM userservice.login_failures WHERE user_id = :ann_id;
+SELECT pg_temp.attempts('auth-ann@example.com') AS ann;
+SELECT pg_temp.attempts('AUTH-Ann@Example.COM') = pg_temp.attempts('auth-ann@example.com') AS any_letter_case;
 
 UPDATE userservice.users SET is_active = true WHERE id = :ina_id;
 SELECT token_type FROM userservice.login('auth-ina@example.com', 'ina-password-1');
 
 ----------------------------------------------------------------------
--- lockout, counted by a background worker that outlives the rollback
+-- the login throttle: failures per window, reserved before the hash by a
+-- background worker whose count outlives the rollback
 ----------------------------------------------------------------------
 
 SET userservice.login_max_failures = 3;
-SET userservice.login_lockout = 60;
-SET userservice.login_lockout_max = 200;
 SELECT id AS lock_id FROM userservice.create_user('auth-lock@example.com', 'lock-password-1', 'Lock') \gset
 
 -- Failure 1: the call fails (its transaction rolls back) and yet the count
 -- is there afterwards.
 SELECT userservice.login('auth-lock@example.com', 'wrong-password-1');
 \echo :LAST_ERROR_SQLSTATE
-SELECT failures, locked_until IS NULL AS not_locked
-FROM userservice.login_failures WHERE user_id = :lock_id;
+SELECT pg_temp.attempts('auth-lock@example.com') AS after_1;
 
 -- Failure 2 inside a transaction that is rolled back: still counted.
 BEGIN;
 SELECT userservice.login('auth-lock@example.com', 'wrong-password-1');
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
-SELECT failures FROM userservice.login_failures WHERE user_id = :lock_id;
+SELECT pg_temp.attempts('auth-lock@example.com') AS after_2;
 
--- A success below the limit resets the count; the next failure starts at 1.
+-- A success is counted while it runs and given back after: still 2.
 SELECT token_type FROM userservice.login('auth-lock@example.com', 'lock-password-1');
-SELECT count(*) AS lock_failure_rows FROM userservice.login_failures WHERE user_id = :lock_id;
-SELECT userservice.login('auth-lock@example.com', 'wrong-password-1');
-\echo :LAST_ERROR_SQLSTATE
-SELECT failures FROM userservice.login_failures WHERE user_id = :lock_id;
+SELECT pg_temp.attempts('auth-lock@example.com') AS after_success;
 
--- Failures 2 and 3 (login_max_failures = 3): the third still answers 28P01
--- and sets the first lockout, login_lockout = 60 s.
-SELECT pg_temp.login_error('auth-lock@example.com', 'wrong-password-1') AS failure_2;
+-- Failure 3 (login_max_failures = 3) still answers 28P01; the budget is spent.
 SELECT pg_temp.login_error('auth-lock@example.com', 'wrong-password-1') AS failure_3;
-SELECT failures, extract(epoch FROM locked_until - last_failed_at)::int AS lockout_seconds
-FROM userservice.login_failures WHERE user_id = :lock_id;
 
--- The 4th attempt, even with the right password, gets PT429.
+-- The 4th attempt, even with the right password, gets PT429 before any
+-- hashing, for at most the window (login_window, 900 s by default).
 \set VERBOSITY terse
 SELECT userservice.login('auth-lock@example.com', 'lock-password-1');
 \set VERBOSITY default
 \echo :LAST_ERROR_SQLSTATE
-SELECT answer, seconds BETWEEN 1 AND 60 AS seconds_within_lockout
+SELECT answer, seconds BETWEEN 1 AND 900 AS seconds_within_window
 FROM pg_temp.lock_error('auth-lock@example.com', 'lock-password-1');
 
--- While locked, attempts are refused before any check and are not counted.
+-- Refused attempts are not counted.
 SELECT answer FROM pg_temp.lock_error('auth-lock@example.com', 'wrong-password-1');
-SELECT failures FROM userservice.login_failures WHERE user_id = :lock_id;
+SELECT pg_temp.attempts('auth-lock@example.com') AS while_refused;
 
--- The lock does not touch other accounts.
+-- An unknown email runs out of attempts the same way: PT429 says nothing
+-- about who has an account.
+SELECT pg_temp.login_error('auth-ghost@example.com', 'wrong-password-1') AS ghost_1;
+SELECT pg_temp.login_error('auth-ghost@example.com', 'wrong-password-1') AS ghost_2;
+SELECT pg_temp.login_error('auth-ghost@example.com', 'wrong-password-1') AS ghost_3;
+SELECT answer FROM pg_temp.lock_error('auth-ghost@example.com', 'wrong-password-1') AS ghost_4;
+
+-- The lock does not touch other emails.
 SELECT token_type FROM userservice.login('auth-ann@example.com', 'ann-password-1');
 
--- Once the lockout has run out (simulated by moving locked_until into the
--- past), each further failure locks again for twice as long: 120 s ...
-UPDATE userservice.login_failures SET locked_until = now() - interval '1 second'
-WHERE user_id = :lock_id;
-SELECT pg_temp.login_error('auth-lock@example.com', 'wrong-password-1') AS failure_4;
-SELECT failures, extract(epoch FROM locked_until - last_failed_at)::int AS lockout_seconds
-FROM userservice.login_failures WHERE user_id = :lock_id;
-
--- ... then 240 s, capped by login_lockout_max = 200 s.
-UPDATE userservice.login_failures SET locked_until = now() - interval '1 second'
-WHERE user_id = :lock_id;
-SELECT pg_temp.login_error('auth-lock@example.com', 'wrong-password-1') AS failure_5;
-SELECT failures, extract(epoch FROM locked_until - last_failed_at)::int AS lockout_seconds
-FROM userservice.login_failures WHERE user_id = :lock_id;
-
--- After the lockout, the right password logs in and clears the count.
-UPDATE userservice.login_failures SET locked_until = now() - interval '1 second'
-WHERE user_id = :lock_id;
+-- Once the window has passed (simulated by moving it into the past), the
+-- budget is whole again: the right password logs in.
+UPDATE userservice.login_throttle SET window_start = now() - interval '901 seconds';
 SELECT token_type FROM userservice.login('auth-lock@example.com', 'lock-password-1');
-SELECT count(*) AS lock_failure_rows FROM userservice.login_failures WHERE user_id = :lock_id;
+SELECT pg_temp.attempts('auth-lock@example.com') AS new_window;
+
+-- An administrator can unlock: every count of the email goes to 0.
+SELECT pg_temp.login_error('auth-lock@example.com', 'wrong-password-1') AS failure_1;
+SELECT pg_temp.login_error('auth-lock@example.com', 'wrong-password-1') AS failure_2;
+SELECT pg_temp.login_error('auth-lock@example.com', 'wrong-password-1') AS failure_3;
+SELECT answer FROM pg_temp.lock_error('auth-lock@example.com', 'lock-password-1') AS locked;
+SELECT userservice.unlock_user(:lock_id);
+SELECT pg_temp.attempts('auth-lock@example.com') AS unlocked;
+SELECT token_type FROM userservice.login('auth-lock@example.com', 'lock-password-1');
+SELECT userservice.unlock_user(-1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT userservice.unlock_user(NULL);
+\echo :LAST_ERROR_SQLSTATE
+
+-- So does an administrator's new password.
+SELECT pg_temp.login_error('auth-lock@example.com', 'wrong-password-1') AS failure_1;
+SELECT pg_temp.login_error('auth-lock@example.com', 'wrong-password-1') AS failure_2;
+SELECT pg_temp.login_error('auth-lock@example.com', 'wrong-password-1') AS failure_3;
+SELECT answer FROM pg_temp.lock_error('auth-lock@example.com', 'lock-password-1') AS locked;
+SELECT id FROM userservice.update_user(:lock_id, '{"password": "lock-password-2"}') WHERE false;
+SELECT pg_temp.attempts('auth-lock@example.com') AS after_admin_password;
+SELECT token_type FROM userservice.login('auth-lock@example.com', 'lock-password-2');
 
 RESET userservice.login_max_failures;
-RESET userservice.login_lockout;
-RESET userservice.login_lockout_max;
+
+----------------------------------------------------------------------
+-- the client address: a trusted header (userservice.login_address_header)
+----------------------------------------------------------------------
+
+SET userservice.login_address_header = 'x-forwarded-for';
+SET userservice.login_max_failures = 2;
+SET userservice.login_max_account_failures = 3;
+SET userservice.login_max_address_failures = 4;
+SELECT id AS addr_id FROM userservice.create_user('auth-addr@example.com', 'addr-password-1', 'Addr') \gset
+
+-- One login from the owner's address marks it trusted for this email.
+SELECT set_config('request.headers', '{"x-forwarded-for": "203.0.113.7"}', false) IS NOT NULL AS from_owner;
+SELECT token_type FROM userservice.login('auth-addr@example.com', 'addr-password-1');
+SELECT pg_temp.attempts('auth-addr@example.com') AS owner_trusted;
+
+-- A stranger at another address spends its 2 attempts on this email...
+SELECT set_config('request.headers', '{"x-forwarded-for": "198.51.100.1"}', false) IS NOT NULL AS from_stranger;
+SELECT pg_temp.login_error('auth-addr@example.com', 'guess-number-1') AS stranger_1;
+SELECT pg_temp.login_error('auth-addr@example.com', 'guess-number-2') AS stranger_2;
+SELECT answer FROM pg_temp.lock_error('auth-addr@example.com', 'guess-number-3') AS stranger_3;
+-- ... a second stranger address spends the email's budget (3) ...
+SELECT set_config('request.headers', '{"x-forwarded-for": "198.51.100.2"}', false) IS NOT NULL AS from_stranger_2;
+SELECT pg_temp.login_error('auth-addr@example.com', 'guess-number-4') AS stranger_4;
+SELECT answer FROM pg_temp.lock_error('auth-addr@example.com', 'guess-number-5') AS email_budget_spent;
+-- ... and a third, new address is refused too ...
+SELECT set_config('request.headers', '{"x-forwarded-for": "198.51.100.3"}', false) IS NOT NULL AS from_stranger_3;
+SELECT answer FROM pg_temp.lock_error('auth-addr@example.com', 'addr-password-1') AS new_address_refused;
+-- ... but the owner's address still logs in: strangers cannot lock it out.
+SELECT set_config('request.headers', '{"x-forwarded-for": "203.0.113.7"}', false) IS NOT NULL AS from_owner;
+SELECT token_type FROM userservice.login('auth-addr@example.com', 'addr-password-1');
+SELECT pg_temp.attempts('auth-addr@example.com') AS counts;
+
+-- The header's last element is the one the proxy added: a client cannot
+-- pick its address by sending the header itself. IPv6 counts by /64.
+SELECT set_config('request.headers', '{"x-forwarded-for": "203.0.113.7, 198.51.100.1"}', false) IS NOT NULL AS spoofed;
+SELECT answer FROM pg_temp.lock_error('auth-addr@example.com', 'addr-password-1') AS still_the_stranger;
+SELECT set_config('request.headers', '{"x-forwarded-for": "2001:db8:1:2:aaaa::1"}', false) IS NOT NULL AS ipv6;
+SELECT pg_temp.login_error('auth-v6@example.com', 'guess-number-6') AS v6_1;
+SELECT set_config('request.headers', '{"x-forwarded-for": "2001:db8:1:2:bbbb::9"}', false) IS NOT NULL AS ipv6_same_64;
+SELECT pg_temp.login_error('auth-v6@example.com', 'guess-number-7') AS v6_2;
+SELECT answer FROM pg_temp.lock_error('auth-v6@example.com', 'guess-number-8') AS v6_same_budget;
+SELECT pg_temp.attempts('auth-v6@example.com') AS v6_counts;
+
+-- One address spraying many emails is throttled by its own budget (4).
+SELECT set_config('request.headers', '{"x-forwarded-for": "192.0.2.99"}', false) IS NOT NULL AS sprayer;
+SELECT pg_temp.login_error('auth-spray-' || i || '@example.com', 'guess-number-1') AS spray
+  FROM generate_series(1, 4) i;
+SELECT answer FROM pg_temp.lock_error('auth-spray-5@example.com', 'guess-number-1') AS address_budget_spent;
+
+-- A value that is no address counts as no address known (the strictest budget).
+SELECT set_config('request.headers', '{"x-forwarded-for": "not-an-address"}', false) IS NOT NULL AS junk;
+SELECT pg_temp.login_error('auth-junk@example.com', 'guess-number-1') AS junk_1;
+SELECT pg_temp.attempts('auth-junk@example.com') AS junk_counted_as_email_only;
+
+SELECT set_config('request.headers', '', false) AS headers_cleared;
+RESET userservice.login_address_header;
+RESET userservice.login_max_failures;
+RESET userservice.login_max_account_failures;
+RESET userservice.login_max_address_failures;
 
 ----------------------------------------------------------------------
 -- a successful login re-hashes a cheaper password hash
@@ -387,20 +466,94 @@ SELECT userservice.verify_token(NULL);
 \echo :LAST_ERROR_SQLSTATE
 
 ----------------------------------------------------------------------
--- the settings behind tokens
+-- signing keys, and the settings behind tokens
 ----------------------------------------------------------------------
 
--- A secret shorter than 32 bytes is refused (22023) and the old one stays.
-SET userservice.jwt_secret = 'too-short-secret';
+-- create_signing_key: HS256 only, a secret of at least 32 bytes; 22023
+-- naming the argument otherwise, and no key is added.
+SELECT count(*) AS keys_before FROM userservice.signing_keys \gset
+SELECT userservice.create_signing_key('EdDSA');
 \echo :LAST_ERROR_SQLSTATE
-SET userservice.jwt_secret = '0123456789012345678901234567890';
+SELECT userservice.create_signing_key('HS256', 'too-short-secret');
 \echo :LAST_ERROR_SQLSTATE
-SHOW userservice.jwt_secret;
--- 32 bytes is enough.
-SET userservice.jwt_secret = '01234567890123456789012345678901';
-SELECT token_type FROM userservice.login('auth-ann@example.com', 'ann-password-1');
+SELECT userservice.create_signing_key('HS256', '0123456789012345678901234567890');
+\echo :LAST_ERROR_SQLSTATE
+SELECT userservice.create_signing_key(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) = :keys_before AS no_key_added FROM userservice.signing_keys;
 
--- The token lifetime is a setting too.
+-- A new key signs from now on; the one before keeps verifying, so a token
+-- it signed stays good. Without a secret, 32 random bytes are made.
+SELECT userservice.create_signing_key('HS256') AS new_kid \gset
+SELECT kid = :'new_kid' AS is_new, state, octet_length(secret) AS secret_bytes, omit_kid
+  FROM userservice.signing_keys WHERE state = 'signing';
+SELECT count(*) AS verifying_keys FROM userservice.signing_keys WHERE state = 'verifying';
+SELECT userservice.verify_token(:'ann_token') ->> 'sub' = :'ann_id' AS old_token_still_good;
+SELECT pg_temp.b64url_decode(split_part(access_token, '.', 1))::jsonb ->> 'kid' = :'new_kid' AS signed_by_new_key
+  FROM userservice.login('auth-ann@example.com', 'ann-password-1');
+
+-- jwks(): symmetric keys only with include_secrets; each as an oct JWK with
+-- kid, alg and use, and k the base64url secret.
+SELECT userservice.jwks() AS without_secrets;
+SELECT jsonb_array_length(j->'keys') = (SELECT count(*) FROM userservice.signing_keys WHERE state <> 'retired') AS every_live_key,
+       (SELECT bool_and(k ?& ARRAY['kty', 'kid', 'alg', 'use', 'k'] AND k->>'kty' = 'oct' AND k->>'alg' = 'HS256')
+          FROM jsonb_array_elements(j->'keys') k) AS oct_jwks,
+       (SELECT k->>'k' FROM jsonb_array_elements(j->'keys') k WHERE k->>'kid' = :'new_kid')
+       = rtrim(translate(encode((SELECT secret FROM userservice.signing_keys WHERE kid = :'new_kid'), 'base64'), '+/', '-_'), '=')
+       AS k_is_the_secret
+FROM userservice.jwks(true) AS j;
+
+-- Retiring the key that signed ann_token: it is refused from now on, and the
+-- secret is wiped. The signing key cannot be retired; an unknown kid is PT404.
+SELECT kid AS auth_kid FROM userservice.signing_keys
+ WHERE secret = convert_to('auth-suite-secret-0123456789-abcdefghij', 'UTF8') \gset
+SELECT userservice.retire_signing_key(:'auth_kid');
+SELECT state, secret IS NULL AS secret_wiped, retired_at IS NOT NULL AS has_retired_at
+  FROM userservice.signing_keys WHERE kid = :'auth_kid';
+SELECT userservice.verify_token(:'ann_token');
+\echo :LAST_ERROR_SQLSTATE
+SELECT userservice.retire_signing_key(:'new_kid');
+\echo :LAST_ERROR_SQLSTATE
+SELECT userservice.retire_signing_key('no-such-kid');
+\echo :LAST_ERROR_SQLSTATE
+SELECT userservice.retire_signing_key(:'auth_kid');
+\echo :LAST_ERROR_SQLSTATE
+-- (back to a key whose secret this file knows, for the cases below)
+SELECT length(userservice.create_signing_key('HS256', 'auth-suite-secret-0123456789-abcdefghij')) AS kid_length;
+
+-- The userservice.jwt_secret setting of 1.2 is ignored (a token signed with
+-- it is refused: see the end of this file), and managing keys warns a
+-- superuser who still has it set.
+SET userservice.jwt_secret = 'the-old-setting-0123456789-0123456789';
+SELECT length(userservice.create_signing_key('HS256', 'auth-suite-secret-0123456789-abcdefghij')) AS kid_length;
+RESET userservice.jwt_secret;
+
+-- Only superusers manage keys; nobody else reads the table (42501).
+BEGIN;
+SET LOCAL ROLE userservice_admin;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :ann_id::text, 'tv', 1, 'exp', 4102444800)::text, true) IS NOT NULL AS claims_set;
+SELECT userservice.create_signing_key('HS256');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+CREATE ROLE regress_auth_trusted IN ROLE userservice_trusted;
+BEGIN;
+SET LOCAL ROLE regress_auth_trusted;
+SELECT userservice.jwks(true);
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE regress_auth_trusted;
+SELECT count(*) FROM userservice.signing_keys;
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE userservice_anon;
+SELECT userservice.retire_signing_key('x');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+DROP ROLE regress_auth_trusted;
+
+-- The token lifetime is a setting.
 SET userservice.jwt_lifetime = 300;
 SELECT expires_in FROM userservice.login('auth-ann@example.com', 'ann-password-1');
 SELECT (c->>'exp')::bigint - (c->>'iat')::bigint AS lifetime
@@ -414,48 +567,15 @@ FROM userservice.login('auth-ann@example.com', 'ann-password-1') l,
      userservice.verify_token(l.access_token) AS c;
 RESET userservice.jwt_audience;
 
--- Without a secret, no token is signed or verified: 55000.
-SET userservice.jwt_secret = '';
-SELECT userservice.login('auth-ann@example.com', 'ann-password-1');
-\echo :LAST_ERROR_SQLSTATE
-SELECT userservice.verify_token(:'ann_token');
-\echo :LAST_ERROR_SQLSTATE
-SET userservice.jwt_secret = 'auth-suite-secret-0123456789-abcdefghij';
-
--- The web roles can neither read nor set the secret, nor any other setting
--- of the extension (42501).
-BEGIN;
-SET LOCAL ROLE userservice_user;
-SHOW userservice.jwt_secret;
-\echo :LAST_ERROR_SQLSTATE
-ROLLBACK;
-BEGIN;
-SET LOCAL ROLE userservice_user;
-SELECT current_setting('userservice.jwt_secret');
-\echo :LAST_ERROR_SQLSTATE
-ROLLBACK;
-BEGIN;
-SET LOCAL ROLE userservice_anon;
-SELECT current_setting('userservice.jwt_secret', true);
-\echo :LAST_ERROR_SQLSTATE
-ROLLBACK;
-BEGIN;
-SET LOCAL ROLE userservice_admin;
-SELECT count(*) AS visible_in_pg_settings FROM pg_settings WHERE name = 'userservice.jwt_secret';
-ROLLBACK;
-BEGIN;
-SET LOCAL ROLE userservice_admin;
-SET userservice.jwt_secret = 'an-admin-wants-to-forge-tokens-0123456789';
-\echo :LAST_ERROR_SQLSTATE
-ROLLBACK;
-BEGIN;
-SET LOCAL ROLE userservice_anon;
-SELECT set_config('userservice.jwt_secret', 'anon-wants-to-forge-tokens-0123456789', true);
-\echo :LAST_ERROR_SQLSTATE
-ROLLBACK;
+-- The web roles cannot set any setting of the extension (42501).
 BEGIN;
 SET LOCAL ROLE userservice_anon;
 SET userservice.login_max_failures = 1000;
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE userservice_anon;
+SET userservice.login_address_header = 'x-my-own-header';
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
 BEGIN;
@@ -469,13 +589,10 @@ SET userservice.password_hash_memory = '19MB';
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
 
--- The superuser still sees it.
-SELECT current_setting('userservice.jwt_secret') = 'auth-suite-secret-0123456789-abcdefghij' AS superuser_reads_secret;
-
 -- The web roles cannot read the tables behind the functions.
 BEGIN;
 SET LOCAL ROLE userservice_admin;
-SELECT count(*) FROM userservice.login_failures;
+SELECT count(*) FROM userservice.login_throttle;
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
 BEGIN;
@@ -501,39 +618,38 @@ SELECT hashed_password LIKE '$argon2id$v=19$m=24576,t=2,p=1$%' AS strong_hash_ke
   FROM userservice.users WHERE id = :kay_id;
 
 -- change_password: a wrong current_password is a failed login; at the limit,
--- even the right one is PT429 until the lockout ends.
+-- even the right one is PT429 until the window ends.
 SET userservice.login_max_failures = 2;
 BEGIN;
-SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1)::text, true) \gset
+SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1, 'exp', 4102444800)::text, true) \gset
 SELECT userservice.change_password('wrong-current-1', 'kay-password-2');
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
-SELECT failures FROM userservice.login_failures WHERE user_id = :kay_id;
+SELECT pg_temp.attempts('auth-kay@example.com') AS kay;
 BEGIN;
-SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1)::text, true) \gset
+SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1, 'exp', 4102444800)::text, true) \gset
 SELECT userservice.change_password('wrong-current-2', 'kay-password-2');
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
 BEGIN;
-SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1)::text, true) \gset
+SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1, 'exp', 4102444800)::text, true) \gset
 -- (terse: the DETAIL counts down seconds)
 \set VERBOSITY terse
 SELECT userservice.change_password('kay-password-1', 'kay-password-2');
 \echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
 ROLLBACK;
-DELETE FROM userservice.login_failures WHERE user_id = :kay_id;
+SELECT userservice.unlock_user(:kay_id);
 RESET userservice.login_max_failures;
 
--- One transaction that logged in (clearing a failure row) and then fails:
--- the worker cannot take the row lock this transaction holds, gives up after
--- its lock_timeout, and the login answers 28P01 instead of hanging.
-SELECT pg_temp.login_error('auth-kay@example.com', 'wrong-password');
+-- One transaction may log in more than once: a success holds no lock on the
+-- throttle (its give-back runs in a worker of its own, which login awaits).
 BEGIN;
 SELECT token_type FROM userservice.login('auth-kay@example.com', 'kay-password-1');
 SELECT pg_temp.login_error('auth-kay@example.com', 'wrong-password');
+SELECT token_type FROM userservice.login('auth-kay@example.com', 'kay-password-1');
 ROLLBACK;
-DELETE FROM userservice.login_failures WHERE user_id = :kay_id;
+SELECT userservice.unlock_user(:kay_id);
 
 -- Deactivation revokes tokens: reactivating does not bring an old one back.
 SELECT userservice.verify_token(access_token)::text AS kay_claims
@@ -548,7 +664,7 @@ ROLLBACK;
 
 -- A numeric sub names the user as well as a string one.
 BEGIN;
-SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id, 'tv', 1)::text, true) \gset
+SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id, 'tv', 1, 'exp', 4102444800)::text, true) \gset
 SELECT email FROM userservice.me();
 ROLLBACK;
 
@@ -558,14 +674,24 @@ CREATE EXTENSION pgcrypto;   -- dropped below: tokens.sql makes its own
 CREATE FUNCTION pg_temp.b64url(b bytea) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT rtrim(translate(replace(encode(b, 'base64'), E'\n', ''), '+/', '-_'), '=')
 $$;
-CREATE FUNCTION pg_temp.sign(payload text) RETURNS text LANGUAGE sql AS $$
-    SELECT h || '.' || pg_temp.b64url(hmac(h, current_setting('userservice.jwt_secret'), 'sha256'))
+CREATE FUNCTION pg_temp.sign_with(secret text, payload text) RETURNS text LANGUAGE sql AS $$
+    SELECT h || '.' || pg_temp.b64url(hmac(h, secret, 'sha256'))
       FROM (SELECT pg_temp.b64url('{"alg":"HS256","typ":"JWT"}') || '.'
                    || pg_temp.b64url(convert_to(payload, 'UTF8')) AS h) t
 $$;
-SELECT userservice.verify_token(pg_temp.sign('{"sub":"1","exp":4102444800,"aud":["other","auth-api"]}')) ->> 'sub' AS aud_array_ok;
-SELECT userservice.verify_token(pg_temp.sign('{"sub":"1","exp":4102444800,"aud":["other",7]}'));
+CREATE FUNCTION pg_temp.sign(payload text) RETURNS text LANGUAGE sql AS $$
+    SELECT pg_temp.sign_with('auth-suite-secret-0123456789-abcdefghij', payload)
+$$;
+SELECT userservice.verify_token(pg_temp.sign(format('{"sub":"%s","tv":1,"exp":4102444800,"aud":["other","auth-api"]}', :kay_id))) ->> 'sub' = :'kay_id' AS aud_array_ok;
+SELECT userservice.verify_token(pg_temp.sign(format('{"sub":"%s","tv":1,"exp":4102444800,"aud":["other",7]}', :kay_id)));
 \echo :LAST_ERROR_SQLSTATE
 RESET userservice.jwt_audience;
+
+-- A token signed with the 1.2 setting's secret is refused, setting or not.
+SET userservice.jwt_secret = 'the-old-setting-0123456789-0123456789';
+SELECT userservice.verify_token(pg_temp.sign_with('the-old-setting-0123456789-0123456789',
+       format('{"sub":"%s","tv":1,"exp":4102444800}', :kay_id)));
+\echo :LAST_ERROR_SQLSTATE
+RESET userservice.jwt_secret;
 DROP EXTENSION pgcrypto CASCADE;
 SELECT userservice.delete_user(:kay_id);

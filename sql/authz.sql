@@ -2,10 +2,11 @@
 -- ROLE, or set_config('role', ..., true) as PostgREST does it); the caller's
 -- identity is the sub claim of request.jwt.claims. userservice_anon signs up
 -- and logs in; userservice_user acts on its own account only; userservice_admin
--- does everything; any other role (this superuser) is trusted.
+-- does everything; superusers (this one) and members of userservice_trusted
+-- act without claims; any other role is refused.
 -- Emails are unique to this file (authz-*@example.com).
 \set VERBOSITY default
-SET userservice.jwt_secret = 'authz-suite-secret-0123456789-abcdefghij';
+SELECT length(userservice.create_signing_key('HS256', 'authz-suite-secret-0123456789-abcdefghij')) AS kid_length;
 
 -- Run one statement; 'ok' or its SQLSTATE and message.
 CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
@@ -178,15 +179,16 @@ ROLLBACK;
 -- A user whose claims carry no sub has no account: me() is 42501.
 BEGIN;
 SET LOCAL ROLE userservice_user;
-SELECT set_config('request.jwt.claims', '{"role": "userservice_user"}', true) AS claims;
+SELECT set_config('request.jwt.claims', '{"role": "userservice_user", "exp": 4102444800}', true) AS claims;
 SELECT userservice.me();
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
 
--- me() for a sub whose user is gone: PT404.
+-- me() for a sub whose user is gone: the token is refused (28000), at me()
+-- as at check_request.
 BEGIN;
 SET LOCAL ROLE userservice_user;
-SELECT set_config('request.jwt.claims', '{"sub": "9223372036854775807", "role": "userservice_user"}', true) AS claims;
+SELECT set_config('request.jwt.claims', '{"sub": "9223372036854775807", "role": "userservice_user", "exp": 4102444800}', true) AS claims;
 SELECT userservice.me();
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
@@ -324,13 +326,22 @@ FROM userservice.login('authz-out@example.com', 'out-password-1');
 
 -- Malformed claims are refused too.
 SELECT label, pg_temp.check_as(r, c) AS outcome
-FROM (VALUES (1, 'user without sub', 'userservice_user', '{"role": "userservice_user", "tv": 1}'),
-             (2, 'admin without sub', 'userservice_admin', '{"role": "userservice_admin", "tv": 1}'),
+FROM (VALUES (1, 'user without sub', 'userservice_user', '{"role": "userservice_user", "tv": 1, "exp": 4102444800}'),
+             (2, 'admin without sub', 'userservice_admin', '{"role": "userservice_admin", "tv": 1, "exp": 4102444800}'),
              (3, 'no tv claim', 'userservice_user', (:'uma_claims'::jsonb - 'tv')::text),
              (4, 'tv from the future', 'userservice_user', (:'uma_claims'::jsonb || '{"tv": 99}')::text),
-             (5, 'sub not a number', 'userservice_user', '{"sub": "uma", "tv": 1}'),
-             (6, 'sub a negative number', 'userservice_user', '{"sub": "-1", "tv": 1}'),
-             (7, 'claims not JSON', 'userservice_user', 'not json')) v(n, label, r, c)
+             (5, 'sub not a number', 'userservice_user', '{"sub": "uma", "tv": 1, "exp": 4102444800}'),
+             (6, 'sub a negative number', 'userservice_user', '{"sub": "-1", "tv": 1, "exp": 4102444800}'),
+             (7, 'claims not JSON', 'userservice_user', 'not json'),
+             (8, 'no exp', 'userservice_user', (:'uma_claims'::jsonb - 'exp')::text),
+             (9, 'exp 1e308', 'userservice_user', (:'uma_claims'::jsonb || '{"exp": 1e308}')::text),
+             (10, 'exp a string', 'userservice_user', (:'uma_claims'::jsonb || '{"exp": "4102444800"}')::text),
+             (11, 'exp a fraction', 'userservice_user', (:'uma_claims'::jsonb || '{"exp": 4102444800.5}')::text),
+             (12, 'exp past (beyond 30 s of skew)', 'userservice_user', (:'uma_claims'::jsonb || jsonb_build_object('exp', extract(epoch FROM now())::bigint - 31))::text),
+             (13, 'nbf not a number', 'userservice_user', (:'uma_claims'::jsonb || '{"nbf": "soon"}')::text),
+             (14, 'nbf in the future', 'userservice_user', (:'uma_claims'::jsonb || jsonb_build_object('nbf', extract(epoch FROM now())::bigint + 3600))::text),
+             (15, 'iat not a number', 'userservice_user', (:'uma_claims'::jsonb || '{"iat": true}')::text),
+             (16, 'tv not a number', 'userservice_user', (:'uma_claims'::jsonb || '{"tv": "1"}')::text)) v(n, label, r, c)
 ORDER BY n;
 
 -- Anonymous and trusted callers are not checked, whatever the claims say.
@@ -342,7 +353,7 @@ ORDER BY n;
 
 -- A role that inherits a web role is that web role, not a trusted backend:
 -- a login role granted userservice_user for convenience cannot promote
--- anyone. (Superusers and roles holding none of the three stay trusted.)
+-- anyone (it has no claims: 42501).
 CREATE ROLE regress_authz_member IN ROLE userservice_user;
 SELECT id AS member_target FROM userservice.create_user('authz-member@example.com', 'member-password', 'Member') \gset
 BEGIN;
@@ -355,3 +366,117 @@ ROLLBACK;
 SELECT role FROM userservice.get_user(:member_target);
 SELECT userservice.delete_user(:member_target);
 DROP ROLE regress_authz_member;
+
+----------------------------------------------------------------------
+-- Classification fails closed: a role that fits no rule is refused
+----------------------------------------------------------------------
+
+SELECT id AS victim_id FROM userservice.create_user('authz-victim@example.com', 'victim-password', 'Victim') \gset
+
+-- A role an operator made, with EXECUTE granted but no web role: it was
+-- trusted in 1.2 (read anyone, promote itself); now 42501 at every call.
+CREATE ROLE regress_authz_operator;
+GRANT USAGE ON SCHEMA userservice TO regress_authz_operator;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA userservice TO regress_authz_operator;
+BEGIN;
+SET LOCAL ROLE regress_authz_operator;
+SELECT pg_temp.try(format('SELECT userservice.get_user(%s)', :victim_id)) AS get_user,
+       pg_temp.try(format('SELECT userservice.update_user(%s, %L)', :victim_id, '{"role": "admin"}')) AS promote,
+       pg_temp.try('SELECT userservice.list_users()') AS list_users,
+       pg_temp.try('SELECT userservice.check_request()') AS check_request;
+ROLLBACK;
+SELECT role FROM userservice.get_user(:victim_id);
+
+-- A NOINHERIT member of userservice_user with a direct grant: it does not
+-- have the web role's privileges, so it fits no rule either.
+CREATE ROLE regress_authz_noinherit NOINHERIT IN ROLE userservice_user;
+GRANT EXECUTE ON FUNCTION userservice.get_user(bigint) TO regress_authz_noinherit;
+BEGIN;
+SET LOCAL ROLE regress_authz_noinherit;
+\set VERBOSITY terse
+SELECT email FROM userservice.get_user(:victim_id);
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+
+-- A member of userservice_trusted acts without claims, as the superuser does.
+CREATE ROLE regress_authz_backend IN ROLE userservice_trusted;
+BEGIN;
+SET LOCAL ROLE regress_authz_backend;
+SELECT email FROM userservice.get_user(:victim_id);
+SELECT count(*) > 0 AS lists FROM userservice.list_users();
+ROLLBACK;
+
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA userservice FROM regress_authz_operator;
+REVOKE USAGE ON SCHEMA userservice FROM regress_authz_operator;
+DROP ROLE regress_authz_operator, regress_authz_noinherit, regress_authz_backend;
+
+----------------------------------------------------------------------
+-- Revocation holds at every function, not only in check_request (a front
+-- door without db-pre-request, or the SQL recipe)
+----------------------------------------------------------------------
+
+SELECT id AS rev_id FROM userservice.create_user('authz-rev@example.com', 'rev-password-1', 'Rev') \gset
+SELECT access_token AS rev_token FROM userservice.login('authz-rev@example.com', 'rev-password-1') \gset
+SELECT userservice.verify_token(:'rev_token')::text AS rev_claims \gset
+SELECT id AS rev_post FROM userservice.create_post(:rev_id, 'rev post') \gset
+
+-- Every call a user may make, with claims as given, for one user.
+CREATE FUNCTION pg_temp.user_calls(claims text, self_id bigint, post_id bigint)
+RETURNS TABLE (call text, outcome text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN
+        SELECT * FROM (VALUES
+            (1, 'me()', 'SELECT userservice.me()'),
+            (2, 'get_user', format('SELECT userservice.get_user(%s)', self_id)),
+            (3, 'update_user', format('SELECT userservice.update_user(%s, %L)', self_id, '{"display_name": "Still Me"}')),
+            (4, 'logout_all', 'SELECT userservice.logout_all()'),
+            (5, 'change_password', 'SELECT userservice.change_password(''rev-password-1'', ''rev-password-9'')'),
+            (6, 'create_post', format('SELECT userservice.create_post(%s, %L)', self_id, 'more')),
+            (7, 'get_post', format('SELECT userservice.get_post(%s)', post_id)),
+            (8, 'update_post', format('SELECT userservice.update_post(%s, %L)', post_id, '{"title": "x"}')),
+            (9, 'list_posts', format('SELECT count(*) FROM userservice.list_posts(%s)', self_id)),
+            (10, 'delete_post', format('SELECT userservice.delete_post(%s)', post_id)),
+            (11, 'check_request', 'SELECT userservice.check_request()')
+        ) AS v(n, call, stmt) ORDER BY n
+    LOOP
+        PERFORM set_config('role', 'userservice_user', true);
+        PERFORM set_config('request.jwt.claims', claims, true);
+        call := c.call;
+        outcome := pg_temp.try(c.stmt);
+        PERFORM set_config('role', 'none', true);
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+-- The token is good before the password changes (each call rolled back) ...
+BEGIN;
+SELECT call, outcome FROM pg_temp.user_calls(:'rev_claims', :rev_id, :rev_post);
+ROLLBACK;
+-- ... then the password changes, and every function refuses the old claims
+-- with 28000; verify_token refuses the old token too.
+SELECT userservice.update_user(:rev_id, '{"password": "rev-password-2"}') IS NOT NULL AS password_changed;
+BEGIN;
+SELECT call, outcome FROM pg_temp.user_calls(:'rev_claims', :rev_id, :rev_post);
+ROLLBACK;
+SELECT userservice.verify_token(:'rev_token');
+\echo :LAST_ERROR_SQLSTATE
+SELECT userservice.delete_user(:rev_id);
+
+-- The verdict is kept for the transaction only while nothing was written:
+-- a logout_all inside the transaction refuses the claims at the next call.
+SELECT id AS tx_id FROM userservice.create_user('authz-tx@example.com', 'tx-password-1', 'Tx') \gset
+SELECT userservice.verify_token(access_token)::text AS tx_claims
+FROM userservice.login('authz-tx@example.com', 'tx-password-1') \gset
+BEGIN;
+SELECT set_config('role', 'userservice_user', true) AS role,
+       set_config('request.jwt.claims', :'tx_claims', true) IS NOT NULL AS claims_set;
+SELECT id = :tx_id AS me_before FROM userservice.me();
+SELECT userservice.logout_all();
+SELECT pg_temp.try('SELECT userservice.me()') AS me_after;
+ROLLBACK;
+SELECT userservice.delete_user(:tx_id);

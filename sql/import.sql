@@ -56,10 +56,9 @@ SELECT email,
 SELECT count(DISTINCT hashed_password) AS distinct_hashes
   FROM userservice.users WHERE email IN ('import-ann@example.com', 'import-dan@example.com');
 -- The imported password works: login succeeds with it, under either letter case of the email.
-SET userservice.jwt_secret = 'import-test-secret-import-test-secret-0123456789';
+SELECT length(userservice.create_signing_key('HS256', 'import-test-secret-import-test-secret-0123456789')) AS kid_length;
 SELECT token_type, expires_in FROM userservice.login('import-ann@example.com', 'correct horse battery');
 SELECT token_type FROM userservice.login('IMPORT-ANN@example.com', 'correct horse battery');
-RESET userservice.jwt_secret;
 -- An empty array creates nobody.
 SELECT created, ids FROM userservice.import_users('[]');
 -- Named argument, as PostgREST calls it.
@@ -241,8 +240,13 @@ SELECT pg_temp.mine() - :mine_before AS new_rows;
 -- Administrators only.
 ------------------------------------------------------------------------------
 
+SELECT id AS plain_user FROM userservice.create_user('user-of-import@example.com', 'plain-password-1', 'Plain') \gset
+SELECT id AS imp_admin FROM userservice.create_user('admin-of-import@example.com', 'admin-password-1', 'Admin') \gset
+SELECT role FROM userservice.update_user(:imp_admin, '{"role": "admin"}');
+SELECT json_build_object('sub', id::text, 'tv', token_version, 'exp', 4102444800)::text AS admin_claims
+  FROM userservice.users WHERE id = :imp_admin \gset
 SET ROLE userservice_user;
-SELECT set_config('request.jwt.claims', '{"sub": "1", "tv": 1}', false) IS NOT NULL AS signed_in;
+SELECT set_config('request.jwt.claims', format('{"sub": "%s", "tv": 1, "exp": 4102444800}', :plain_user), false) IS NOT NULL AS signed_in;
 SELECT userservice.import_users(jsonb_build_array(pg_temp.e(5)));
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
@@ -253,8 +257,10 @@ SELECT userservice.import_users(jsonb_build_array(pg_temp.e(5)));
 RESET ROLE;
 SELECT pg_temp.mine() - :mine_before AS new_rows;
 SET ROLE userservice_admin;
+SELECT set_config('request.jwt.claims', :'admin_claims', false) IS NOT NULL AS signed_in_as_admin;
 SELECT created FROM userservice.import_users(jsonb_build_array(pg_temp.e(5), pg_temp.e(6)));
 RESET ROLE;
+SELECT set_config('request.jwt.claims', '', false) AS claims_cleared;
 SELECT pg_temp.mine() - :mine_before AS new_rows;
 -- The catalog: VOLATILE, SECURITY DEFINER with a pinned search_path, executable by the admin role only.
 SELECT provolatile, prosecdef, proconfig,
@@ -264,7 +270,8 @@ SELECT provolatile, prosecdef, proconfig,
   FROM pg_proc WHERE oid = 'userservice.import_users(jsonb)'::regprocedure;
 
 -- A stored cost is paid by every login attempt, so an imported hash may not
--- be dearer than the cost settings allow (4GB, 1000 passes) nor use p > 1.
+-- be dearer than userservice.import_max_hash_memory (64MB) and
+-- import_max_hash_iterations (4) allow, nor use p > 1: 22023 naming the element.
 SELECT count(*) AS users_before FROM userservice.users \gset
 SELECT * FROM userservice.import_users(jsonb_build_array(jsonb_build_object(
     'email', 'import-dear@example.com', 'display_name', 'Dear',
@@ -278,10 +285,47 @@ SELECT * FROM userservice.import_users(jsonb_build_array(jsonb_build_object(
     'email', 'import-dear@example.com', 'display_name', 'Dear',
     'password_hash', '$argon2id$v=19$m=19456,t=2,p=4$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')));
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userservice.import_users(jsonb_build_array(jsonb_build_object(
+    'email', 'import-dear@example.com', 'display_name', 'Dear',
+    'password_hash', '$argon2id$v=19$m=65537,t=4,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')));
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userservice.import_users(jsonb_build_array(jsonb_build_object(
+    'email', 'import-dear@example.com', 'display_name', 'Dear',
+    'password_hash', '$argon2id$v=19$m=65536,t=5,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')));
+\echo :LAST_ERROR_SQLSTATE
 -- ...while the dearest allowed cost is accepted (rolled back: not hashed here).
 BEGIN;
 SELECT created FROM userservice.import_users(jsonb_build_array(jsonb_build_object(
     'email', 'import-dear@example.com', 'display_name', 'Dear',
-    'password_hash', '$argon2id$v=19$m=4194304,t=1000,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')));
+    'password_hash', '$argon2id$v=19$m=65536,t=4,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')));
 ROLLBACK;
+-- A superuser may allow dearer imports; nobody else may change the bounds.
+SET userservice.import_max_hash_memory = '128MB';
+BEGIN;
+SELECT created FROM userservice.import_users(jsonb_build_array(jsonb_build_object(
+    'email', 'import-dear@example.com', 'display_name', 'Dear',
+    'password_hash', '$argon2id$v=19$m=131072,t=4,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')));
+ROLLBACK;
+RESET userservice.import_max_hash_memory;
+SET ROLE userservice_admin;
+SET userservice.import_max_hash_memory = '4GB';
+\echo :LAST_ERROR_SQLSTATE
+SET userservice.import_max_hash_iterations = 1000;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
 SELECT count(*) - :users_before AS rows_added FROM userservice.users;
+
+-- The password rules are for new passwords: a legacy password shorter than
+-- 8 characters, imported as a (cheaper) hash, logs in, and its hash is
+-- upgraded to the current cost at that login.
+SELECT created FROM userservice.import_users(jsonb_build_array(jsonb_build_object(
+    'email', 'import-legacy@example.com', 'display_name', 'Legacy',
+    'password_hash', '$argon2id$v=19$m=8192,t=1,p=1$Gq+Fq6U4NZCt5XDOk64LrA$4wvWNy5S+3u7ic+BVqIEWpWFZ8rgxVJVQh2FkF73UME')));
+SELECT token_type FROM userservice.login('import-legacy@example.com', 'short');
+SELECT substring(hashed_password FROM '^\$argon2id\$v=19\$(m=\d+,t=\d+,p=\d+)\$') AS upgraded_cost
+  FROM userservice.users WHERE email = 'import-legacy@example.com';
+SELECT token_type FROM userservice.login('import-legacy@example.com', 'short');
+-- The same password is refused as a new one.
+SELECT userservice.create_user('import-legacy-2@example.com', 'short', 'Legacy 2');
+\echo :LAST_ERROR_SQLSTATE

@@ -1,9 +1,10 @@
 -- migrations: ALTER EXTENSION userservice UPDATE [TO] down and up again with
--- data in the tables, inside the regression database: 1.2 -> 1.1 drops posts
--- and keeps users; 1.1 -> 1.0 drops login and lockout (token_version and
--- login_failures) and keeps users; back up to 1.2 everything works again and
+-- data in the tables, inside the regression database: 1.3 -> 1.2 drops the
+-- signing keys and the login throttle and keeps users; 1.2 -> 1.1 drops
+-- posts and keeps users; 1.1 -> 1.0 drops login and lockout (token_version
+-- and login_failures) and keeps users; back up everything works again and
 -- the extension is the same set of objects, definitions and grants. The file
--- ends at 1.2 for the files that run after it. Its accounts are
+-- ends at 1.3 for the files that run after it. Its accounts are
 -- migrations-*@example.com; ids, hashes and timestamps are never printed.
 \set VERBOSITY default
 
@@ -53,6 +54,32 @@ SELECT title FROM userservice.create_post(:ann, 'Ann again');
 SELECT title FROM userservice.create_post(:bob, 'Bob before the downgrade');
 SELECT count(*) AS my_posts FROM userservice.posts p JOIN userservice.users u ON u.id = p.author_id
  WHERE u.email LIKE 'migrations-%@example.com';
+------------------------------------------------------------------------------
+-- 1.3 -> 1.2: the signing keys and the login throttle are dropped (the
+-- script says so), login_failures comes back empty, users stay.
+------------------------------------------------------------------------------
+
+CREATE TEMP TABLE members_13 AS SELECT * FROM pg_temp.members();
+CREATE TEMP TABLE functions_13 AS SELECT * FROM pg_temp.functions();
+CREATE TEMP TABLE users_13 AS SELECT * FROM userservice.users;
+SELECT * FROM pg_temp.config_tables();
+ALTER EXTENSION userservice UPDATE TO '1.2';
+SELECT extversion FROM pg_extension WHERE extname = 'userservice';
+-- What 1.2 lacks of 1.3, and what it has that 1.3 has not.
+SELECT type, identity FROM members_13 EXCEPT SELECT * FROM pg_temp.members() ORDER BY type, identity;
+SELECT type, identity FROM pg_temp.members() EXCEPT SELECT * FROM members_13 ORDER BY type, identity;
+SELECT * FROM pg_temp.config_tables();
+SELECT count(*) AS users_changed FROM users_13 b FULL JOIN userservice.users u USING (id)
+ WHERE row(b.*) IS DISTINCT FROM row(u.*);
+SELECT count(*) AS login_failures FROM userservice.login_failures;
+-- 1.2's entry points again: login signs with the setting.
+SELECT prosrc FROM pg_proc WHERE oid = 'userservice.login(text, text)'::regprocedure;
+SELECT userservice.login('migrations-ann@example.com', 'correct horse battery');
+\echo :LAST_ERROR_SQLSTATE
+SET userservice.jwt_secret = 'migrations-test-secret-0123456789-0123456789';
+SELECT token_type FROM userservice.login('migrations-ann@example.com', 'correct horse battery');
+RESET userservice.jwt_secret;
+
 -- Snapshots of 1.2: every user (of every file), the member objects, the functions.
 CREATE TEMP TABLE users_before AS SELECT * FROM userservice.users;
 -- users_changed() counts the users whose row differs from the snapshot
@@ -165,7 +192,7 @@ SELECT email, jsonb_array_length(posts) AS posts FROM userservice.list_users_wit
 -- ... login with the password set before the round trip, and the user's own writes ...
 SELECT token_type FROM userservice.login('migrations-ann@example.com', 'correct horse battery');
 SET ROLE userservice_user;
-SELECT set_config('request.jwt.claims', format('{"sub": "%s", "tv": 1}', :ann), false) IS NOT NULL AS signed_in;
+SELECT set_config('request.jwt.claims', format('{"sub": "%s", "tv": 1, "exp": 4102444800}', :ann), false) IS NOT NULL AS signed_in;
 SELECT title FROM userservice.create_post(:ann, 'Ann as a user after the upgrade');
 SELECT email FROM userservice.me();
 RESET ROLE;
@@ -190,8 +217,11 @@ SELECT to_regclass('userservice.posts') AS posts, to_regclass('userservice.login
 ALTER EXTENSION userservice UPDATE;
 SELECT e.extversion, e.extversion = a.default_version AS is_default
   FROM pg_extension e JOIN pg_available_extensions a ON a.name = e.extname WHERE e.extname = 'userservice';
-SELECT count(*) AS missing_objects FROM (SELECT * FROM members_12 EXCEPT SELECT * FROM pg_temp.members()) m;
-SELECT count(*) AS changed_functions FROM (SELECT * FROM functions_12 EXCEPT SELECT * FROM pg_temp.functions()) f;
+SELECT count(*) AS missing_objects FROM (SELECT * FROM members_13 EXCEPT SELECT * FROM pg_temp.members()) m;
+SELECT count(*) AS new_objects FROM (SELECT * FROM pg_temp.members() EXCEPT SELECT * FROM members_13) n;
+SELECT count(*) AS changed_functions FROM (SELECT * FROM functions_13 EXCEPT SELECT * FROM pg_temp.functions()) f;
+-- No signing key survived the round trip: a superuser makes one again.
+SELECT count(*) AS signing_keys FROM userservice.signing_keys;
 SELECT * FROM pg_temp.config_tables();
 SELECT count(*) AS posts FROM userservice.posts;
 
@@ -200,8 +230,11 @@ SELECT count(*) AS posts FROM userservice.posts;
 ------------------------------------------------------------------------------
 
 -- Updating to the installed version does nothing (a NOTICE).
-ALTER EXTENSION userservice UPDATE TO '1.2';
+ALTER EXTENSION userservice UPDATE TO '1.3';
 -- A version without a script: 22023, and nothing changes.
 ALTER EXTENSION userservice UPDATE TO '9.9';
 \echo :LAST_ERROR_SQLSTATE
 SELECT extversion FROM pg_extension WHERE extname = 'userservice';
+
+-- A signing key for the files that run after this one.
+SELECT length(userservice.create_signing_key('HS256')) AS kid_length;

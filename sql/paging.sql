@@ -284,13 +284,17 @@ SELECT count(*) FROM userservice.list_posts(:prolific, 10, NULL, -1);
 -- list_posts for any signed-in user.
 ------------------------------------------------------------------------------
 
+SELECT id AS pg_admin FROM userservice.create_user('admin-of-paging@example.com', 'admin-password-1', 'Admin') \gset
+SELECT role FROM userservice.update_user(:pg_admin, '{"role": "admin"}');
+SELECT set_config('request.jwt.claims', json_build_object('sub', id::text, 'tv', token_version, 'exp', 4102444800)::text, false) IS NOT NULL AS signed_in_as_admin
+  FROM userservice.users WHERE id = :pg_admin;
 SET ROLE userservice_admin;
 SELECT (SELECT count(*) FROM userservice.list_users(3)) AS list_users,
        (SELECT count(*) FROM userservice.list_users_with_posts(3)) AS list_users_with_posts,
        (SELECT count(*) FROM userservice.list_posts(:prolific, 3)) AS list_posts;
 RESET ROLE;
 SET ROLE userservice_user;
-SELECT set_config('request.jwt.claims', format('{"sub": "%s", "tv": 1}', :first_mine), false) IS NOT NULL AS signed_in;
+SELECT set_config('request.jwt.claims', format('{"sub": "%s", "tv": 1, "exp": 4102444800}', :first_mine), false) IS NOT NULL AS signed_in;
 SELECT count(*) AS list_posts FROM userservice.list_posts(:prolific, 3);
 SELECT count(*) FROM userservice.list_users(3);
 \echo :LAST_ERROR_SQLSTATE

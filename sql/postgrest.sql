@@ -9,7 +9,7 @@
 -- Tokens change on every run, so only facts about them are printed.
 -- Emails are unique to this file (postgrest-*@example.com).
 \set VERBOSITY default
-SET userservice.jwt_secret = 'postgrest-suite-secret-0123456789-abcdefgh';
+SELECT length(userservice.create_signing_key('HS256', 'postgrest-suite-secret-0123456789-abcdefgh')) AS kid_length;
 SET userservice.login_max_failures = 3;
 
 -- The claims PostgREST sets: the token's payload.

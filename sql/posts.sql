@@ -36,6 +36,9 @@ SELECT id AS ann FROM userservice.users WHERE email = 'posts-ann@example.com' \g
 SELECT id AS bob FROM userservice.users WHERE email = 'posts-bob@example.com' \gset
 SELECT id AS cat FROM userservice.users WHERE email = 'posts-cat@example.com' \gset
 SELECT role FROM userservice.update_user(:cat, '{"role": "admin"}');
+-- cat's claims as an admin token carries them (the role change bumped tv).
+SELECT json_build_object('sub', id::text, 'tv', token_version, 'exp', 4102444800)::text AS cat_claims
+  FROM userservice.users WHERE id = :cat \gset
 -- The names error_of replaces in DETAILs.
 SELECT format('{"ann": %s, "bob": %s, "cat": %s}', :ann, :bob, :cat) AS names \gset
 
@@ -329,7 +332,7 @@ SELECT count(*) AS posts_before FROM userservice.posts \gset
 
 -- A signed-in user (role userservice_user, sub = ann) writes their own posts ...
 SET ROLE userservice_user;
-SELECT set_config('request.jwt.claims', format('{"sub": "%s", "tv": 1}', :ann), false) IS NOT NULL AS signed_in_as_ann;
+SELECT set_config('request.jwt.claims', format('{"sub": "%s", "tv": 1, "exp": 4102444800}', :ann), false) IS NOT NULL AS signed_in_as_ann;
 SELECT id AS ap FROM userservice.create_post(:ann, 'Ann as user') \gset
 SELECT title, author_id = :ann AS by_ann FROM userservice.get_post(:ap);
 SELECT title FROM userservice.update_post(:ap, '{"title": "Ann edits her post"}');
@@ -342,7 +345,7 @@ SELECT pg_temp.error_of(format('SELECT userservice.update_post(%s, %L)', :bp, '{
 SELECT pg_temp.error_of(format('SELECT userservice.update_post(%s, %L)', :bp, '{}'), :'names') AS empty_patch_bobs_post;
 SELECT pg_temp.error_of(format('SELECT userservice.delete_post(%s)', :bp), :'names') AS delete_bobs_post;
 -- Without a sub claim the user is nobody: 42501 even for a post of their own.
-SELECT set_config('request.jwt.claims', '{"tv": 1}', false) IS NOT NULL AS no_sub;
+SELECT set_config('request.jwt.claims', '{"tv": 1, "exp": 4102444800}', false) IS NOT NULL AS no_sub;
 SELECT pg_temp.error_of(format('SELECT userservice.create_post(%s, %L)', :ann, 'Nobody'), :'names') AS create_without_sub;
 SELECT pg_temp.error_of(format('SELECT userservice.delete_post(%s)', :ap), :'names') AS delete_without_sub;
 -- Claims that are not JSON: 28000.
@@ -351,7 +354,7 @@ SELECT userservice.create_post(:ann, 'Garbage');
 \echo :LAST_ERROR_SQLSTATE
 -- Claims set for the transaction only (as PostgREST does): bob deletes his post.
 BEGIN;
-SELECT set_config('request.jwt.claims', format('{"sub": "%s", "tv": 1}', :bob), true) IS NOT NULL AS signed_in_as_bob;
+SELECT set_config('request.jwt.claims', format('{"sub": "%s", "tv": 1, "exp": 4102444800}', :bob), true) IS NOT NULL AS signed_in_as_bob;
 SELECT pg_typeof(userservice.delete_post(:bp)) AS bob_deleted_his_post;
 ROLLBACK;
 -- The tables themselves are closed to the web roles.
@@ -385,12 +388,12 @@ SELECT count(*) FROM userservice.posts;
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
--- An administrator (userservice_admin) writes anyone's posts, with or without a sub claim.
+-- An administrator (userservice_admin, with an admin's claims) writes anyone's posts.
+SELECT set_config('request.jwt.claims', :'cat_claims', false) IS NOT NULL AS signed_in_as_cat;
 SET ROLE userservice_admin;
 SELECT id AS abp FROM userservice.create_post(:bob, 'Admin for Bob') \gset
 SELECT title, author_id = :bob AS by_bob FROM userservice.get_post(:abp);
 SELECT title FROM userservice.update_post(:bp, '{"title": "Edited by an admin"}');
-SELECT set_config('request.jwt.claims', format('{"sub": "%s", "tv": 1}', :cat), false) IS NOT NULL AS signed_in_as_cat;
 SELECT pg_typeof(userservice.delete_post(:abp)) AS admin_deleted;
 SELECT count(*) FROM userservice.list_users_with_posts(1);
 RESET ROLE;

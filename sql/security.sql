@@ -260,7 +260,11 @@ SELECT userservice.delete_user(:sid);
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
--- userservice_admin: every function, but still not the table.
+-- userservice_admin (with an admin's claims): every function, but still not the table.
+SELECT id AS sec_admin FROM userservice.create_user('admin-of-security@security.test', 'password123', 'Admin') \gset
+SELECT role FROM userservice.update_user(:sec_admin, '{"role": "admin"}');
+SELECT set_config('request.jwt.claims', json_build_object('sub', id::text, 'tv', token_version, 'exp', 4102444800)::text, false) IS NOT NULL AS signed_in_as_admin
+  FROM userservice.users WHERE id = :sec_admin;
 SET ROLE userservice_admin;
 SELECT email FROM userservice.create_user('admin.made@security.test', 'password123', 'Admin Made');
 SELECT email FROM userservice.get_user(:sid);
@@ -284,7 +288,7 @@ SELECT email, display_name, role, version FROM userservice.users
 ------------------------------------------------------------------------------
 -- userservice.max_concurrent_hashes: superuser-only; with a cap, hashing
 -- takes a slot (a session-level advisory lock) and gives it back at once,
--- also when the call fails; at 0 (the default) no slot is taken.
+-- also when the call fails; the default is 8 (0 would be no cap).
 ------------------------------------------------------------------------------
 SHOW userservice.max_concurrent_hashes;
 SET userservice.max_concurrent_hashes = 1;

@@ -1,12 +1,14 @@
--- tokens: verify_token accepts exactly the HS256 tokens signed with
--- userservice.jwt_secret that have not expired, and refuses everything else
+-- tokens: verify_token accepts exactly the HS256 tokens signed with a key of
+-- userservice.signing_keys (by kid, or any verifying key when the token has
+-- no kid) that have not expired and are not revoked, and refuses everything else
 -- with 28000, never with another SQLSTATE and never showing the secret.
 -- Tokens are crafted here with pgcrypto's hmac(), the way any other HS256
 -- issuer (PostgREST, pgjwt, a Python service) would sign them.
 \set VERBOSITY default
 \set secret 'tokens-suite-secret-0123456789-abcdefghij'
-SET userservice.jwt_secret = :'secret';
+SELECT userservice.create_signing_key('HS256', :'secret') AS suite_kid \gset
 SET userservice.jwt_lifetime = 600;
+CREATE TEMP TABLE suite_secret AS SELECT :'secret'::text AS s;
 
 CREATE SCHEMA tokens_test;
 CREATE EXTENSION pgcrypto SCHEMA tokens_test;
@@ -50,7 +52,7 @@ EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
                             det = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
     answer := st || ' | ' || msg || ' | ' || det;
-    shows_secret := strpos(msg || det || hint, current_setting('userservice.jwt_secret')) > 0;
+    shows_secret := strpos(msg || det || coalesce(hint, ''), (SELECT s FROM suite_secret)) > 0;
 END
 $$;
 
@@ -151,12 +153,39 @@ SET userservice.jwt_lifetime = 600;
 SELECT pg_sleep(2.1);
 SELECT answer, shows_secret FROM pg_temp.refusal(:'short_token');
 
--- A token is bound to the secret: after the secret changes, old tokens are
--- refused; back to the old secret, they are good again.
-SET userservice.jwt_secret = 'tokens-suite-rotated-secret-0123456789-xyz';
-SELECT answer, shows_secret FROM pg_temp.refusal(:'tom_token');
-SET userservice.jwt_secret = :'secret';
+-- A token is bound to its key: a new signing key leaves it good (the old
+-- key verifies), retiring its key refuses it, with or without its kid.
+SELECT length(userservice.create_signing_key('HS256', 'tokens-suite-rotated-secret-0123456789-xyz')) AS kid_length;
 SELECT answer FROM pg_temp.refusal(:'tom_token');
+SELECT userservice.retire_signing_key(:'suite_kid');
+SELECT answer, shows_secret FROM pg_temp.refusal(:'tom_token');
+SELECT answer FROM pg_temp.refusal(pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', 60), :'secret')) AS without_kid;
+-- (the suite's secret again, as a new key, for the cases below)
+SELECT userservice.create_signing_key('HS256', :'secret') AS suite_kid \gset
+
+-- The kid in the header names the key: the right kid is accepted, an
+-- unknown or retired one, or a kid that is no string, is refused.
+SELECT userservice.verify_token(pg_temp.sign(format('{"alg":"HS256","kid":"%s"}', :'suite_kid'),
+       pg_temp.claims(:'tom_id', 60), :'secret')) ->> 'sub' = :'tom_id' AS right_kid_accepted;
+SELECT label, (pg_temp.refusal(token)).*
+FROM (VALUES
+    (1, 'unknown kid', pg_temp.sign('{"alg":"HS256","kid":"no-such-key"}', pg_temp.claims(:'tom_id', 60), :'secret')),
+    (2, 'kid of another key', pg_temp.sign(format('{"alg":"HS256","kid":"%s"}', (SELECT kid FROM userservice.signing_keys WHERE state <> 'retired' AND kid <> :'suite_kid' LIMIT 1)),
+                                           pg_temp.claims(:'tom_id', 60), :'secret')),
+    (3, 'retired kid', pg_temp.sign(format('{"alg":"HS256","kid":"%s"}', (SELECT kid FROM userservice.signing_keys WHERE state = 'retired' LIMIT 1)),
+                                    pg_temp.claims(:'tom_id', 60), :'secret')),
+    (4, 'kid a number', pg_temp.sign('{"alg":"HS256","kid":7}', pg_temp.claims(:'tom_id', 60), :'secret')),
+    (5, 'crit header', pg_temp.sign(format('{"alg":"HS256","kid":"%s","crit":["exp"]}', :'suite_kid'), pg_temp.claims(:'tom_id', 60), :'secret')),
+    (6, 'exp a fraction', pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', NULL, NULL, '{"exp":4102444800.5}'), :'secret')),
+    (7, 'iat a string', pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', 60, NULL, '{"iat":"now"}'), :'secret')),
+    (8, 'nbf a string', pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', 60, NULL, '{"nbf":"now"}'), :'secret')),
+    (9, 'exp in the year 10000', pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', NULL, NULL, '{"exp":253402300800}'), :'secret')),
+    (10, 'no sub', pg_temp.sign(:'hs256', (pg_temp.claims(:'tom_id', 60)::jsonb - 'sub')::text, :'secret')),
+    (11, 'revoked: tv behind', pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', 60, NULL, '{"tv":0}'), :'secret')),
+    (12, 'user that does not exist', pg_temp.sign(:'hs256', pg_temp.claims('9223372036854775807', 60), :'secret')),
+    (13, 'admin token of a user', pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', 60, NULL, '{"role":"userservice_admin"}'), :'secret'))
+) AS v(n, label, token)
+ORDER BY n;
 
 ----------------------------------------------------------------------
 -- the audience

@@ -150,6 +150,13 @@ AS 'MODULE_PATHNAME', 'us_unlock_user'
 LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 
+CREATE FUNCTION @extschema@.login_attempts(email text)
+RETURNS TABLE (address text, failures integer, window_ends timestamptz, trusted_until timestamptz)
+AS 'MODULE_PATHNAME', 'us_login_attempts'
+LANGUAGE C STABLE CALLED ON NULL INPUT SECURITY DEFINER
+ROWS 3
+SET search_path = pg_catalog, pg_temp;
+
 CREATE FUNCTION @extschema@.create_signing_key(alg text, secret text DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'us_create_signing_key'
@@ -169,11 +176,14 @@ LANGUAGE C STABLE CALLED ON NULL INPUT SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 
 REVOKE ALL ON FUNCTION @extschema@.unlock_user(bigint),
+                       @extschema@.login_attempts(text),
                        @extschema@.create_signing_key(text, text),
                        @extschema@.retire_signing_key(text),
                        @extschema@.jwks(boolean)
     FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.unlock_user(bigint) TO userservice_admin;
+GRANT EXECUTE ON FUNCTION @extschema@.unlock_user(bigint),
+                          @extschema@.login_attempts(text)
+    TO userservice_admin;
 
 -- The trusted role may call what an administrator may (but not manage keys).
 GRANT EXECUTE ON FUNCTION @extschema@.create_user(text, text, text),
@@ -195,7 +205,8 @@ GRANT EXECUTE ON FUNCTION @extschema@.create_user(text, text, text),
                           @extschema@.list_posts(bigint, integer, bigint, bigint),
                           @extschema@.list_users_with_posts(integer, bigint, boolean, bigint),
                           @extschema@.import_users(jsonb),
-                          @extschema@.unlock_user(bigint)
+                          @extschema@.unlock_user(bigint),
+                          @extschema@.login_attempts(text)
     TO userservice_trusted;
 
 COMMENT ON FUNCTION @extschema@.login(text, text) IS
@@ -225,6 +236,10 @@ Raises 28000 (invalid_authorization_specification) for such a token; 42501 for a
 COMMENT ON FUNCTION @extschema@.unlock_user(bigint) IS
 $$Clear the login throttle of a user's email, from every address; for administrators.
 Raises 22023 when user_id is NULL; PT404 when no user has this id; 42501 for a non-admin.$$;
+
+COMMENT ON FUNCTION @extschema@.login_attempts(text) IS
+$$The login throttle's counts for an email (registered or not), for administrators: one row per address ('' for the email's own budget across addresses), failures in the current window, when that window ends, and until when the address is trusted (a login from it succeeded).
+Raises 22023 when email is NULL; 42501 for a non-admin.$$;
 
 COMMENT ON FUNCTION @extschema@.create_signing_key(text, text) IS
 $$Add a signing key and make it the one that signs new tokens; the key that signed before keeps verifying. Returns the new key's kid. For superusers.

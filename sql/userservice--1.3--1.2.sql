@@ -10,6 +10,7 @@ DROP FUNCTION @extschema@.jwks(boolean);
 DROP FUNCTION @extschema@.retire_signing_key(text);
 DROP FUNCTION @extschema@.create_signing_key(text, text);
 DROP FUNCTION @extschema@.unlock_user(bigint);
+DROP FUNCTION @extschema@.login_attempts(text);
 
 -- Detach them first, so pg_extension.extconfig forgets them with the tables.
 ALTER EXTENSION userservice DROP TABLE @extschema@.signing_keys;

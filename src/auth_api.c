@@ -26,6 +26,7 @@ PG_FUNCTION_INFO_V1(us_change_password_1_3);
 PG_FUNCTION_INFO_V1(us_logout_all);
 PG_FUNCTION_INFO_V1(us_check_request);
 PG_FUNCTION_INFO_V1(us_unlock_user);
+PG_FUNCTION_INFO_V1(us_login_attempts);
 
 static Datum
 login_result(FunctionCallInfo fcinfo, const LoginResult *result)
@@ -169,4 +170,18 @@ us_unlock_user(PG_FUNCTION_ARGS)
 	us_caller_current(&caller);
 	auth_service_unlock(&caller, id);
 	PG_RETURN_VOID();
+}
+
+/* login_attempts(email text) returns table(address, failures, window_ends, trusted_until) */
+Datum
+us_login_attempts(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	text	   *email = us_arg_text(fcinfo, 0, "email");
+	Caller		caller;
+
+	us_caller_current(&caller);
+	SetSingleFuncCall(fcinfo, 0);
+	auth_service_login_attempts(&caller, email, rsinfo->setResult, rsinfo->setDesc);
+	return (Datum) 0;
 }

@@ -179,3 +179,11 @@ auth_service_unlock(const Caller *caller, int64 user_id)
 		user_service_raise_not_found(user_id);
 	login_throttle_clear(row.email);
 }
+
+void
+auth_service_login_attempts(const Caller *caller, text *email, Tuplestorestate *into,
+							TupleDesc desc)
+{
+	us_caller_require_admin(caller);
+	login_throttle_status(user_service_normalize_email(email), into, desc);
+}

@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "utils/jsonb.h"
+#include "utils/tuplestore.h"
 
 #include "caller.h"
 
@@ -36,6 +37,10 @@ extern void auth_service_change_password(const Caller *caller, text *current_pas
 										 text *new_password);
 
 extern void auth_service_logout_all(const Caller *caller, int64 user_id);
+
+/* The login throttle's counts for an email (admins). */
+extern void auth_service_login_attempts(const Caller *caller, text *email,
+										Tuplestorestate *into, TupleDesc desc);
 
 /* Clear a user's login throttle (admins). */
 extern void auth_service_unlock(const Caller *caller, int64 user_id);

@@ -206,15 +206,10 @@ us_throttle_worker_main(Datum arg)
 }
 
 bool
-us_start_throttle_worker(const ThrottleJob *job)
+us_run_give_back_worker(const ThrottleJob *job)
 {
-	BackgroundWorker worker = {0};
-	BackgroundWorkerHandle *handle;
-
-	describe(&worker, "us_give_back_worker_main", "login throttle give-back",
-			 (Datum) 0, job, sizeof(ThrottleJob));
-	worker.bgw_notify_pid = 0;
-	return RegisterDynamicBackgroundWorker(&worker, &handle);
+	return run_worker("us_give_back_worker_main", "login throttle give-back", (Datum) 0,
+					  job, sizeof(ThrottleJob));
 }
 
 void

@@ -29,7 +29,7 @@ extern bool us_record_login_failure(int64 user_id);
  */
 extern void us_run_throttle_worker(ThrottleJob *job);
 
-/* Start a worker for job (a give-back) and do not wait; false when no slot was free. */
-extern bool us_start_throttle_worker(const ThrottleJob *job);
+/* Run the give-back of job in a worker and wait for it; false when it did not run. */
+extern bool us_run_give_back_worker(const ThrottleJob *job);
 
 #endif

@@ -219,7 +219,7 @@ login_throttle_succeeded(const LoginAttempt *attempt)
 
 	/* No slot: the attempt stays counted as a failure, which fails closed. */
 	job_of(attempt, THROTTLE_GIVE_BACK, &job);
-	(void) us_start_throttle_worker(&job);
+	(void) us_run_give_back_worker(&job);
 }
 
 void
@@ -231,14 +231,24 @@ login_throttle_give_back_in_worker(const ThrottleJob *job)
 	throttle_store_give_back(s, n, US_TRUSTED_ADDRESS_DAYS);
 }
 
+static bytea *
+email_key_bytea(text *email)
+{
+	bytea	   *ek = palloc(VARHDRSZ + US_EMAIL_KEY_BYTES);
+
+	SET_VARSIZE(ek, VARHDRSZ + US_EMAIL_KEY_BYTES);
+	email_key(email, (unsigned char *) VARDATA(ek));
+	return ek;
+}
+
 void
 login_throttle_clear(text *email)
 {
-	unsigned char key[US_EMAIL_KEY_BYTES];
-	bytea	   *ek = palloc(VARHDRSZ + US_EMAIL_KEY_BYTES);
+	throttle_store_clear(email_key_bytea(email));
+}
 
-	email_key(email, key);
-	SET_VARSIZE(ek, VARHDRSZ + US_EMAIL_KEY_BYTES);
-	memcpy(VARDATA(ek), key, US_EMAIL_KEY_BYTES);
-	throttle_store_clear(ek);
+void
+login_throttle_status(text *email, Tuplestorestate *into, TupleDesc desc)
+{
+	throttle_store_status(email_key_bytea(email), us_login_window, into, desc);
 }

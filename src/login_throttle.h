@@ -20,6 +20,9 @@
 
 #include "postgres.h"
 
+#include "access/tupdesc.h"
+#include "utils/tuplestore.h"
+
 #define US_EMAIL_KEY_BYTES 16
 #define US_ADDRESS_MAX_LEN 64
 
@@ -36,7 +39,7 @@ typedef enum ThrottleVerdict
 typedef enum ThrottleTask
 {
 	THROTTLE_RESERVE,			/* count an attempt; the login waits for the verdict */
-	THROTTLE_GIVE_BACK			/* after a success; nobody waits */
+	THROTTLE_GIVE_BACK			/* after a success */
 } ThrottleTask;
 
 /*
@@ -74,10 +77,13 @@ extern void login_throttle_reserve(const LoginAttempt *attempt);
 
 /*
  * The password was right: give the reservation back and trust the address,
- * in a worker nobody waits for, so that the login's transaction holds no
- * lock on the throttle (a second login in it would wait for itself).
+ * in a worker too, so that the login's transaction holds no lock on the
+ * throttle (a second login in it would wait for itself).
  */
 extern void login_throttle_succeeded(const LoginAttempt *attempt);
+
+/* The throttle's rows for email, as login_attempts() shows them. */
+extern void login_throttle_status(text *email, Tuplestorestate *into, TupleDesc desc);
 
 /* Clear every count of an email (admin unlock, admin password change). */
 extern void login_throttle_clear(text *email);

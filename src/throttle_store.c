@@ -145,3 +145,26 @@ throttle_store_clear(bytea *email_key)
 	us_spi_execute(plan, values, NULL, false, SPI_OK_UPDATE);
 	SPI_finish();
 }
+
+void
+throttle_store_status(bytea *email_key, int32 window_seconds, Tuplestorestate *into,
+					  TupleDesc desc)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {BYTEAOID, INT4OID};
+	Datum		values[2] = {PointerGetDatum(email_key), Int32GetDatum(window_seconds)};
+
+	SPI_connect();
+	us_spi_plan(&plan,
+				"SELECT t.address, CASE WHEN t.window_start OPERATOR(pg_catalog.+)"
+				" pg_catalog.make_interval(secs => $2::pg_catalog.float8) OPERATOR(pg_catalog.<=) pg_catalog.now()"
+				" THEN 0 ELSE t.failures END,"
+				" t.window_start OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => $2::pg_catalog.float8),"
+				" t.trusted_until"
+				" FROM userservice.login_throttle t WHERE t.email_key OPERATOR(pg_catalog.=) $1"
+				" ORDER BY t.address",
+				2, types);
+	us_spi_execute(plan, values, NULL, true, SPI_OK_SELECT);
+	us_spi_rows_to_tuplestore(into, desc);
+	SPI_finish();
+}

@@ -10,6 +10,9 @@
 
 #include "postgres.h"
 
+#include "access/tupdesc.h"
+#include "utils/tuplestore.h"
+
 #define US_THROTTLE_MAX_SUBJECTS 3
 
 typedef struct ThrottleSubject
@@ -36,5 +39,9 @@ extern void throttle_store_give_back(ThrottleSubject *subjects, int n, int32 tru
 
 /* Zero every count of an email. */
 extern void throttle_store_clear(bytea *email_key);
+
+/* The rows of an email (address, failures, window_ends, trusted_until) into a tuplestore. */
+extern void throttle_store_status(bytea *email_key, int32 window_seconds,
+								  Tuplestorestate *into, TupleDesc desc);
 
 #endif
