@@ -276,7 +276,8 @@ us_check_text(const char *s, size_t len, long min_chars, long max_chars,
 		if (is_control(cp) &&
 			!(multiline && (cp == '\t' || cp == '\n' || cp == '\r')))
 			return "must not contain control characters";
-		if (blank && !is_control(cp) && is_content(cp))
+		/* only while it matters: no ICU calls past the first content */
+		if (blank && min_chars > 0 && !is_control(cp) && is_content(cp))
 			blank = false;
 		chars++;
 		if (chars > max_chars)
