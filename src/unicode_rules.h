@@ -33,9 +33,10 @@ typedef void (*us_free_fn) (void *ptr);
 /*
  * The NFC form of the UTF-8 text s, for storage and lookups.
  *
- * Returns NULL and sets *out and *out_len, or returns why not ("must be
- * valid UTF-8"; anything else is a can't-happen error of ICU or of alloc,
- * for the caller to report). When s is already NFC, as all ASCII is, *out
+ * Returns NULL and sets *out and *out_len, or returns why not: "must be
+ * valid UTF-8", "is too long" (over 512 MB, beyond ICU's int32_t lengths),
+ * or a can't-happen error of ICU or of alloc ("could not be normalized...")
+ * for the caller to report. When s is already NFC, as all ASCII is, *out
  * is s itself and nothing is allocated; otherwise *out is a NUL-terminated
  * buffer from alloc that the caller owns (*out_len excludes the NUL).
  * Scratch space beyond a few kilobytes of stack comes from alloc too and is
