@@ -18,7 +18,10 @@ PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 endif
 
 PG_CPPFLAGS = -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-cast-function-type
-SHLIB_LINK = -lsodium
+# ICU (src/unicode_rules.c): the libraries the server itself was built with,
+# which PGXS names in ICU_LIBS (and whose ICU_CFLAGS it adds to CPPFLAGS);
+# pkg-config's when PGXS names none.
+SHLIB_LINK = -lsodium $(or $(ICU_LIBS),$(shell pkg-config --libs icu-uc icu-i18n))
 
 EXTRA_CLEAN = output_iso tmp_check_iso
 

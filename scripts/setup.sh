@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
 
 PACKAGES=(build-essential postgresql-15 postgresql-contrib postgresql-server-dev-15
-          postgresql-common libsodium-dev libipc-run-perl pkg-config python3-psycopg2
+          postgresql-common libsodium-dev libicu-dev libipc-run-perl pkg-config python3-psycopg2
           ${EXTRA_PACKAGES:-})
 
 missing=()

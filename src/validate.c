@@ -3,12 +3,16 @@
  *
  * Lengths are counted in code points, never bytes. The server has already
  * checked that text is valid UTF-8, but these functions do not rely on it:
- * a fuzzer feeds them arbitrary bytes.
+ * a fuzzer feeds them arbitrary bytes. What Unicode says about a character
+ * (a space? invisible?), normal forms and look-alikes are unicode_rules.c's,
+ * over ICU; plain ASCII is decided here and never reaches ICU.
  */
 #include "validate.h"
 
 #include <stdint.h>
 #include <string.h>
+
+#include "unicode_rules.h"
 
 /*
  * Decode one code point at s[*pos], advancing *pos; -1 on a malformed,
@@ -79,33 +83,69 @@ us_utf8_length(const char *s, size_t len)
 	return n;
 }
 
-/* C0 controls, DEL and C1 controls. */
+/* C0 controls, DEL and C1 controls: general category Cc. */
 static bool
 is_control(int32_t cp)
 {
 	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
-/* Unicode's white space (besides the controls, which are refused anyway). */
+/*
+ * Whether a character that is not a control is content: neither a space
+ * nor invisible. ASCII is decided here, without ICU.
+ */
 static bool
-is_space(int32_t cp)
+is_content(int32_t cp)
 {
-	return cp == 0x20 || cp == 0xA0 || cp == 0x1680 ||
-		(cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 ||
-		cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+	if (cp < 0x80)
+		return cp != ' ';
+	return !us_uc_is_space(cp) && !us_uc_is_invisible(cp);
+}
+
+/* ICU's spoof checker said no; each reason says what to change. */
+static const char *
+lookalike_reason(UsUcLookalike found)
+{
+	switch (found)
+	{
+		case US_UC_LOOKALIKE_NONE:
+			return NULL;
+		case US_UC_LOOKALIKE_MIXED_SCRIPTS:
+			return "must not contain look-alike characters from mixed scripts";
+		case US_UC_LOOKALIKE_MIXED_NUMBERS:
+			return "must not mix digits from different scripts";
+		case US_UC_LOOKALIKE_HIDDEN_MARKS:
+			return "must not contain repeated or hidden combining marks";
+		case US_UC_LOOKALIKE_ERROR:
+			break;
+	}
+	return "could not be checked for look-alike characters";
 }
 
 /*
- * Zero-width and direction-control characters: they render as nothing, or
- * reorder what surrounds them, so they make look-alikes.
+ * The local part, then each label of the domain, each on its own: scripts
+ * may differ between them, not within one.
  */
-static bool
-is_invisible(int32_t cp)
+static const char *
+check_lookalikes(const char *s, size_t len, size_t at_pos)
 {
-	return cp == 0xAD || (cp >= 0x200B && cp <= 0x200F) ||
-		(cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2064) ||
-		(cp >= 0x2066 && cp <= 0x206F) || cp == 0xFEFF;
+	const char *reason = lookalike_reason(us_uc_lookalike(s, at_pos));
+	size_t		label = at_pos + 1;
+
+	for (size_t i = label; reason == NULL && i <= len; i++)
+	{
+		if (i == len || s[i] == '.')
+		{
+			reason = lookalike_reason(us_uc_lookalike(s + label, i - label));
+			label = i + 1;
+		}
+	}
+	return reason;
 }
+
+/* The look-alike checks need the whole email in a short buffer. */
+_Static_assert(US_EMAIL_MAX_CHARS * 4 <= US_UC_SHORT_MAX_BYTES,
+			   "an email of US_EMAIL_MAX_CHARS must fit us_uc_normal_forms");
 
 const char *
 us_check_email(const char *s, size_t len)
@@ -116,6 +156,7 @@ us_check_email(const char *s, size_t len)
 	long		local_chars = 0;
 	int			ats = 0;
 	size_t		at_pos = 0;
+	bool		ascii = true;
 
 	if (len == 0)
 		return "must not be empty";
@@ -129,10 +170,19 @@ us_check_email(const char *s, size_t len)
 			return "must be valid UTF-8";
 		if (is_control(cp))
 			return "must not contain control characters";
-		if (is_space(cp))
-			return "must not contain spaces";
-		if (is_invisible(cp))
-			return "must not contain invisible or direction-control characters";
+		if (cp < 0x80)
+		{
+			if (cp == ' ')
+				return "must not contain spaces";
+		}
+		else
+		{
+			ascii = false;
+			if (us_uc_is_space(cp))
+				return "must not contain spaces";
+			if (us_uc_is_invisible(cp))
+				return "must not contain invisible or direction-control characters";
+		}
 		if (cp == '@')
 		{
 			ats++;
@@ -145,6 +195,27 @@ us_check_email(const char *s, size_t len)
 
 	if (chars > US_EMAIL_MAX_CHARS)
 		return "must be at most 254 characters";
+
+	/*
+	 * Before the "@" and the dots, which may be fullwidth ones: "must not
+	 * contain compatibility characters" says more than "must contain exactly
+	 * one @" for a fullwidth email.
+	 */
+	if (!ascii)
+	{
+		switch (us_uc_normal_forms(s, len))
+		{
+			case US_UC_FORM_NFKC:
+				break;
+			case US_UC_FORM_NFC_ONLY:
+				return "must not contain compatibility characters (such as fullwidth letters)";
+			case US_UC_FORM_NOT_NFC:
+				return "must be in Unicode normalization form C (NFC)";
+			case US_UC_FORM_ERROR:
+				return "could not be checked for compatibility characters";
+		}
+	}
+
 	if (ats != 1)
 		return "must contain exactly one \"@\"";
 	if (local_chars == 0)
@@ -166,7 +237,11 @@ us_check_email(const char *s, size_t len)
 				return "must not have two dots in a row in its domain";
 		}
 	}
-	return NULL;
+
+	/* Plain ASCII has one script and no marks: ICU has nothing to say. */
+	if (ascii)
+		return NULL;
+	return check_lookalikes(s, len, at_pos);
 }
 
 const char *
@@ -201,7 +276,8 @@ us_check_text(const char *s, size_t len, long min_chars, long max_chars,
 		if (is_control(cp) &&
 			!(multiline && (cp == '\t' || cp == '\n' || cp == '\r')))
 			return "must not contain control characters";
-		if (!is_space(cp) && !is_control(cp) && !is_invisible(cp))
+		/* only while it matters: no ICU calls past the first content */
+		if (blank && min_chars > 0 && !is_control(cp) && is_content(cp))
 			blank = false;
 		chars++;
 		if (chars > max_chars)

@@ -28,13 +28,26 @@
  */
 extern long us_utf8_length(const char *s, size_t len);
 
+/*
+ * An email, as it will be stored: pass it through us_normalize_nfc
+ * (unicode_rules.h) first, and check and store what that returns, so that
+ * NFC and NFD spellings are one account. Text that is not NFC is refused.
+ * Beyond the ASCII rules, non-ASCII text must have no invisible characters,
+ * no compatibility characters (it must be NFKC), and pass ICU's spoof
+ * checker in its local part and in each label of its domain. Plain ASCII
+ * never reaches ICU.
+ */
 extern const char *us_check_email(const char *s, size_t len);
 extern const char *us_check_password(const char *s, size_t len);
 extern const char *us_check_display_name(const char *s, size_t len);
 extern const char *us_check_role(const char *s, size_t len);
 
-/* A single-line or multi-line text of min..max characters, no control
- * characters but, when multiline, tab and line breaks. */
+/*
+ * A single-line or multi-line text of min..max characters, no control
+ * characters but, when multiline, tab and line breaks. With min > 0 it
+ * must not be blank: spaces and invisible characters (unicode_rules.h)
+ * are not content, though they are kept.
+ */
 extern const char *us_check_text(const char *s, size_t len, long min_chars,
 								 long max_chars, bool multiline);
 

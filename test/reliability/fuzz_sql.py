@@ -40,6 +40,7 @@ import random
 import re
 import sys
 import time
+import unicodedata
 
 try:
     import psycopg2
@@ -453,47 +454,88 @@ def is_control(c):
     return o < 0x20 or 0x7F <= o <= 0x9F
 
 
-AMBIGUOUS_SPACE = {"\u200b", "\ufeff"}  # not Unicode White_Space; validate.c refuses them
+# The rules are ICU's (src/unicode_rules.c); Python's unicodedata stands in
+# for ICU here. Where the two can differ the model says None (unknown):
+# - Python's Unicode may be older than the server's ICU (3.11: 14.0; ICU 72:
+#   15.0), so a character Python calls unassigned (Cn) may be assigned there;
+# - ICU's spoof checker (mixed scripts, mixed digits, repeated or hidden
+#   marks) has no Python counterpart, so a non-ASCII email that passes
+#   every other rule is unknown.
+# Default_Ignorable_Code_Point, which unicodedata lacks, is spelled out from
+# its definition: every Cf, the variation selectors, and the characters of
+# Other_Default_Ignorable_Code_Point that are assigned (the rest are Cn).
+
+VARIATION_SELECTORS = [(0x180B, 0x180D), (0x180F, 0x180F), (0xFE00, 0xFE0F), (0xE0100, 0xE01EF)]
+OTHER_DEFAULT_IGNORABLE = [(0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x3164, 0x3164),
+                           (0xFFA0, 0xFFA0)]
+INKLESS = {"\u2800"}  # BRAILLE PATTERN BLANK: no property covers it; it reads as a space
+
+
+def in_ranges(o, ranges):
+    return any(lo <= o <= hi for lo, hi in ranges)
+
+
+def is_unassigned(c):
+    """Unassigned in Python's Unicode, and not a noncharacter (which no
+    Unicode will assign)."""
+    o = ord(c)
+    return o >= 0x80 and unicodedata.category(c) == "Cn" and \
+        not (0xFDD0 <= o <= 0xFDEF or (o & 0xFFFE) == 0xFFFE)
 
 
 def is_invisible(c):
-    """Zero-width and direction-control characters (README: refused in
-    emails, and not enough to make a text non-blank)."""
+    """README: Default_Ignorable_Code_Point, Bidi_Control, Cf, Co, Cn. They
+    are refused in emails, and are not enough to make a text non-blank.
+    Bidi_Control is all Cf."""
     o = ord(c)
-    return o == 0xAD or 0x200B <= o <= 0x200F or 0x202A <= o <= 0x202E or \
-        0x2060 <= o <= 0x2064 or 0x2066 <= o <= 0x206F or o == 0xFEFF
+    return o >= 0x80 and (unicodedata.category(c) in ("Cf", "Co", "Cn") or
+                          in_ranges(o, VARIATION_SELECTORS) or in_ranges(o, OTHER_DEFAULT_IGNORABLE))
+
+
+def is_space(c):
+    """White_Space (str.isspace beyond the controls) or a glyph with no ink."""
+    return c.isspace() or c in INKLESS
 
 
 def model_email_ok(s):
-    if any(c in AMBIGUOUS_SPACE for c in s):
-        return None
-    if not s or len(s) > 254 or s.count("@") != 1:
+    """The email as the service checks it: normalized to NFC first. (NFC
+    turns no character into a control, space or invisible one, or back.)"""
+    if any(is_control(c) or is_space(c) or (is_invisible(c) and not is_unassigned(c)) for c in s):
         return False
-    if any(is_control(c) or c.isspace() or is_invisible(c) for c in s):
+    if any(is_unassigned(c) for c in s):
+        return None  # refused as invisible by ICU if still unassigned there
+    s = unicodedata.normalize("NFC", s)
+    if not s or len(s) > 254 or s.count("@") != 1:
         return False
     local, dom = s.split("@")
     if not local or len(local) > 64:
         return False
     if "." not in dom or dom.startswith(".") or dom.endswith(".") or ".." in dom:
         return False
-    return True
-
-
-def model_password_ok(s):
-    return 8 <= len(s) <= 128
+    if s.isascii():
+        return True
+    if unicodedata.normalize("NFKC", s) != s:
+        return False  # compatibility characters (fullwidth letters, ligatures)
+    return None  # the spoof checker decides
 
 
 def model_text_ok(s, lo, hi, multiline=False):
-    if any(c in AMBIGUOUS_SPACE for c in s):
-        return None
     if len(s) < lo or len(s) > hi:
         return False
     for c in s:
         if is_control(c) and not (multiline and c in "\t\n\r"):
             return False
-    if lo > 0 and all(c.isspace() or is_control(c) or is_invisible(c) for c in s):
+    if lo > 0:
+        if any(not (is_space(c) or is_control(c) or is_invisible(c)) for c in s):
+            return True
+        if any(is_unassigned(c) for c in s):
+            return None  # blank unless ICU knows the character
         return False
     return True
+
+
+def model_password_ok(s):
+    return 8 <= len(s) <= 128
 
 
 def model_name_ok(s):
@@ -1249,6 +1291,10 @@ class Fuzzer:
                          GROUP BY 1 HAVING count(*) > 1""")
             for e, n in c.fetchall():
                 self.oracles.append(("users", "email %r stored %d times" % (e, n), None))
+            # NFC before storage, or NFC and NFD spellings would be two accounts
+            c.execute("SELECT id, email FROM userservice.users WHERE email IS NOT NFC NORMALIZED")
+            for uid, e in c.fetchall():
+                self.oracles.append(("users", "email of user %d not stored in NFC: %r" % (uid, e[:80]), None))
             c.execute("SELECT id, email, display_name, role, version FROM userservice.users")
             for uid, email, name, role, version in c.fetchall():
                 if model_email_ok(email) is False or model_name_ok(name) is False \
