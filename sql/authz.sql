@@ -390,6 +390,7 @@ SELECT role FROM userservice.get_user(:victim_id);
 -- A NOINHERIT member of userservice_user with a direct grant: it does not
 -- have the web role's privileges, so it fits no rule either.
 CREATE ROLE regress_authz_noinherit NOINHERIT IN ROLE userservice_user;
+GRANT USAGE ON SCHEMA userservice TO regress_authz_noinherit;
 GRANT EXECUTE ON FUNCTION userservice.get_user(bigint) TO regress_authz_noinherit;
 BEGIN;
 SET LOCAL ROLE regress_authz_noinherit;
@@ -409,6 +410,8 @@ ROLLBACK;
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA userservice FROM regress_authz_operator;
 REVOKE USAGE ON SCHEMA userservice FROM regress_authz_operator;
+REVOKE EXECUTE ON FUNCTION userservice.get_user(bigint) FROM regress_authz_noinherit;
+REVOKE USAGE ON SCHEMA userservice FROM regress_authz_noinherit;
 DROP ROLE regress_authz_operator, regress_authz_noinherit, regress_authz_backend;
 
 ----------------------------------------------------------------------
@@ -421,7 +424,22 @@ SELECT access_token AS rev_token FROM userservice.login('authz-rev@example.com',
 SELECT userservice.verify_token(:'rev_token')::text AS rev_claims \gset
 SELECT id AS rev_post FROM userservice.create_post(:rev_id, 'rev post') \gset
 
--- Every call a user may make, with claims as given, for one user.
+-- Run one statement and undo it: 'ok' or its SQLSTATE and message.
+CREATE FUNCTION pg_temp.try_undone(stmt text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    st text; msg text;
+BEGIN
+    EXECUTE stmt;
+    RAISE EXCEPTION 'undo' USING ERRCODE = 'U0000';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+    RETURN CASE WHEN st = 'U0000' THEN 'ok' ELSE st || ': ' || msg END;
+END
+$$;
+
+-- Every call a user may make, with claims as given, for one user, each
+-- undone after it ran.
 CREATE FUNCTION pg_temp.user_calls(claims text, self_id bigint, post_id bigint)
 RETURNS TABLE (call text, outcome text)
 LANGUAGE plpgsql AS $$
@@ -446,14 +464,14 @@ BEGIN
         PERFORM set_config('role', 'userservice_user', true);
         PERFORM set_config('request.jwt.claims', claims, true);
         call := c.call;
-        outcome := pg_temp.try(c.stmt);
+        outcome := pg_temp.try_undone(c.stmt);
         PERFORM set_config('role', 'none', true);
         RETURN NEXT;
     END LOOP;
 END
 $$;
 
--- The token is good before the password changes (each call rolled back) ...
+-- The token is good before the password changes ...
 BEGIN;
 SELECT call, outcome FROM pg_temp.user_calls(:'rev_claims', :rev_id, :rev_post);
 ROLLBACK;

@@ -91,8 +91,8 @@ SELECT count(*) = count(DISTINCT id) AS no_overlap,
 SELECT count(*) AS my_rows, count(DISTINCT id) AS my_ids,
        array_agg(id ORDER BY page, pos) = ARRAY(SELECT id FROM mine ORDER BY id) AS mine_in_order
   FROM w JOIN mine USING (id);
--- Every page but the last is full (7 rows), the last is short.
-SELECT bool_and(rows = 7) FILTER (WHERE page < last) AS full_pages, max(rows) FILTER (WHERE page = last) < 7 AS short_last
+-- Every page but the last is full (7 rows), the last holds the rest (1 to 7).
+SELECT bool_and(rows = 7) FILTER (WHERE page < last) AS full_pages, max(rows) FILTER (WHERE page = last) BETWEEN 1 AND 7 AS short_last
   FROM (SELECT page, count(*) AS rows, max(page) OVER () AS last FROM w GROUP BY page) p;
 -- The cursor need not be a live row: after a deleted user, the next page
 -- starts at the next id.

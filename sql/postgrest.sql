@@ -265,9 +265,9 @@ COMMIT;
 RESET SESSION AUTHORIZATION;
 SELECT email, display_name, role, is_active
 FROM userservice.users WHERE email LIKE 'postgrest-%' ORDER BY email;
-SELECT u.email, f.failures, f.locked_until > now() AS locked
-FROM userservice.login_failures f JOIN userservice.users u ON u.id = f.user_id
-WHERE u.email LIKE 'postgrest-%' ORDER BY u.email;
+SELECT u.email, a.failures, a.failures >= 3 AS locked
+FROM userservice.users u, userservice.login_attempts(u.email) a
+WHERE u.email LIKE 'postgrest-%' AND a.failures > 0 ORDER BY u.email;
 
 REVOKE userservice_anon, userservice_user, userservice_admin FROM authenticator;
 \if :create_authenticator

@@ -162,6 +162,7 @@ SELECT answer, shows_secret FROM pg_temp.refusal(:'tom_token');
 SELECT answer FROM pg_temp.refusal(pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', 60), :'secret')) AS without_kid;
 -- (the suite's secret again, as a new key, for the cases below)
 SELECT userservice.create_signing_key('HS256', :'secret') AS suite_kid \gset
+SELECT access_token AS tom_token FROM userservice.login('tokens-tom@example.com', 'tom-password-1') \gset
 
 -- The kid in the header names the key: the right kid is accepted, an
 -- unknown or retired one, or a kid that is no string, is refused.

@@ -73,6 +73,8 @@ RETURNS trigger
 AS 'MODULE_PATHNAME', 'us_signing_keys_changed'
 LANGUAGE C;
 REVOKE ALL ON FUNCTION @extschema@.signing_keys_changed() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.signing_keys_changed() IS
+$$Trigger of userservice.signing_keys: tells every backend to reload its cached keys. Not for calling.$$;
 CREATE TRIGGER signing_keys_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.signing_keys
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.signing_keys_changed();
