@@ -513,12 +513,15 @@ SELECT state, secret IS NULL AS secret_wiped, retired_at IS NOT NULL AS has_reti
   FROM userservice.signing_keys WHERE kid = :'auth_kid';
 SELECT userservice.verify_token(:'ann_token');
 \echo :LAST_ERROR_SQLSTATE
+-- (terse: the DETAIL names a random kid)
+\set VERBOSITY terse
 SELECT userservice.retire_signing_key(:'new_kid');
 \echo :LAST_ERROR_SQLSTATE
 SELECT userservice.retire_signing_key('no-such-kid');
 \echo :LAST_ERROR_SQLSTATE
 SELECT userservice.retire_signing_key(:'auth_kid');
 \echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
 -- (back to a key whose secret this file knows, for the cases below)
 SELECT length(userservice.create_signing_key('HS256', 'auth-suite-secret-0123456789-abcdefghij')) AS kid_length;
 
