@@ -1,13 +1,17 @@
 # 001_upgrade_path.pl: install the oldest version (1.0), fill it with users,
-# then ALTER EXTENSION userservice UPDATE step by step (1.0 -> 1.1 -> 1.2).
-# After each step every row is still there, byte for byte, and the functions
-# of that version work.
+# then ALTER EXTENSION userservice UPDATE step by step (1.0 -> 1.1 -> 1.2 ->
+# 1.3, the last by the README's procedure). After each step every row is
+# still there, byte for byte, and the functions of that version work.
 use strict;
 use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use MIME::Base64 qw(decode_base64url);
+
+# The decoded header of a token.
+sub header_of { return decode_base64url((split /\./, shift)[0]); }
 
 my $secret = 'tap-test-secret-0123456789abcdef-0123456789';
 
@@ -189,6 +193,61 @@ is(sql('SELECT count(*) FROM userservice.list_users_with_posts(only_active => tr
 is(sqlstate_of(qq{SELECT userservice.create_post($bob, '')}),
 	'22023', '1.2: an empty title is 22023');
 is(users_all(), $before_all, '1.2: the users are untouched by the post calls');
+
+# ---------------------------------------------------------------- 1.3, by the README's procedure
+# 1.2 configured the 1.2 way (the setting in postgresql.conf), with a token
+# issued at 1.2, and an email stored in NFD (as a 1.2 server could have).
+$node->append_conf('postgresql.conf', "userservice.jwt_secret = '$secret'");
+$node->reload;
+my $token_12 = sql(q{SELECT access_token FROM userservice.login('dee@example.com', 'new-password-dee')});
+sql(qq{UPDATE userservice.users SET email = normalize('c\xc3\xa9e\@example.net', NFD) WHERE id = $cee});
+is(sql(qq{SELECT email IS NFC NORMALIZED FROM userservice.users WHERE id = $cee}), 'f', '1.2: an email stored in NFD');
+my $before_13 = sql("SELECT $cols_1_0, token_version FROM userservice.users WHERE id <> $cee ORDER BY id");
+my $posts_12 = sql('SELECT * FROM userservice.posts ORDER BY id');
+
+my ($rc, $out, $err) = $node->psql('postgres', "ALTER EXTENSION userservice UPDATE TO '1.3'");
+is(extversion(), '1.3', 'updated to 1.3');
+like($err, qr/WARNING:  userservice\.jwt_secret is set: remove it/, '1.3: the update warns that the setting is still set');
+is(sql("SELECT $cols_1_0, token_version FROM userservice.users WHERE id <> $cee ORDER BY id"),
+	$before_13, '1.3: every user is still there, byte for byte');
+is(sql(qq{SELECT email IS NFC NORMALIZED AND email = 'c\xc3\xa9e\@example.net' FROM userservice.users WHERE id = $cee}),
+	't', '1.3: the NFD email is stored in NFC');
+is(sql('SELECT * FROM userservice.posts ORDER BY id'), $posts_12, '1.3: every post is still there');
+is( sql(q{SELECT to_regclass('userservice.login_failures') IS NULL, to_regclass('userservice.login_throttle') IS NOT NULL}),
+	't|t', '1.3: login_failures replaced by login_throttle');
+is(sql("SELECT userservice.verify_token('$token_12')->>'sub'"), $dee,
+	'1.3: a token issued at 1.2 still verifies (the secret moved into signing_keys)');
+my $token_13 = sql(q{SELECT access_token FROM userservice.login('dee@example.com', 'new-password-dee')});
+is(header_of($token_13), '{"alg":"HS256","typ":"JWT"}',
+	'1.3: the migrated key signs without kid (a PostgREST with the plain secret keeps accepting)');
+is(sqlstate_of(q{SELECT userservice.login('dee@example.com', 'wrong-password')}), '28P01', '1.3: a failed login');
+is(sql(q{SELECT failures FROM userservice.login_attempts('dee@example.com')}), '1', '1.3: ... counted by the throttle');
+
+# The README: remove the setting, reload, rotate to a fresh key, retire the
+# migrated one (its secret was readable by every role).
+$node->append_conf('postgresql.conf', "userservice.jwt_secret = ''");
+$node->reload;
+my $migrated = sql(q{SELECT kid FROM userservice.signing_keys});
+my $kid = sql(q{SELECT userservice.create_signing_key('HS256')});
+sql(qq{SELECT userservice.retire_signing_key('$migrated')});
+is(sqlstate_of("SELECT userservice.verify_token('$token_12')"), '28000',
+	'1.3 after rotation: the token signed with the old secret is refused');
+my $token_new = sql(q{SELECT access_token FROM userservice.login('dee@example.com', 'new-password-dee')});
+is(header_of($token_new), qq{{"alg":"HS256","typ":"JWT","kid":"$kid"}},
+	'1.3 after rotation: new tokens carry the new kid');
+is(sql("SELECT userservice.verify_token('$token_new')->>'sub'"), $dee, '1.3 after rotation: ... and verify');
+
+# An NFD twin of another email stops the update, naming it, and changes nothing.
+sql('CREATE DATABASE twins');
+$node->safe_psql('twins', "CREATE EXTENSION userservice VERSION '1.2'");
+$node->safe_psql('twins', q{SELECT userservice.create_user('emile@example.com', 'password-emile', 'E')});
+$node->safe_psql('twins', qq{SELECT userservice.create_user('\xc3\xa9mile\@example.com', 'password-emile', 'E')});
+$node->safe_psql('twins', qq{SELECT userservice.create_user('other\@example.com', 'password-other', 'O')});
+$node->safe_psql('twins', q{UPDATE userservice.users SET email = normalize('émile@example.com', NFD) WHERE email = 'other@example.com'});
+($rc, $out, $err) = $node->psql('twins', "\\set VERBOSITY verbose\nALTER EXTENSION userservice UPDATE TO '1.3'");
+like($err, qr/ERROR:  23505: two users have the same email once normalized/, 'an NFD twin stops the update with 23505');
+is($node->safe_psql('twins', q{SELECT extversion FROM pg_extension WHERE extname = 'userservice'}), '1.2',
+	'... and the database stays at 1.2');
 
 $node->stop;
 done_testing();

@@ -1,8 +1,11 @@
-# 002_downgrade.pl: from 1.2 with users and posts, downgrade to 1.1 and then
-# to 1.0 (users survive; posts are dropped, as sql/userservice--1.2--1.1.sql
-# says), then update to 1.2 again: the users are still there and everything
-# works, also in a session that stayed open across every step (as a
-# PostgREST pool does) and so kept its prepared plans.
+# 002_downgrade.pl: from 1.3 with users, posts, a signing key and throttle
+# counts, downgrade to 1.2 (users and posts survive; keys and counts are
+# dropped, as sql/userservice--1.3--1.2.sql says), then from 1.2 with users
+# and posts to 1.1 and to 1.0 (users survive; posts are dropped, as
+# sql/userservice--1.2--1.1.sql says), then update to 1.2 and to 1.3 again:
+# the users are still there and everything works, also in a session that
+# stayed open across every step (as a PostgREST pool does) and so kept its
+# prepared plans.
 use strict;
 use warnings;
 
@@ -74,9 +77,35 @@ sub objects
 		         to_regtype('userservice.post') IS NOT NULL});
 }
 
-# ---------------------------------------------------------------- 1.2 with data
+# ---------------------------------------------------------------- 1.3 with data
 sql('CREATE EXTENSION userservice');
-is(extversion(), '1.2', 'fresh install is 1.2');
+is(extversion(), '1.3', 'fresh install is 1.3');
+sql("SELECT userservice.create_signing_key('HS256', '$secret')");
+my $zed = create_user('zed@example.com', 'password-zed', 'Zed');
+sql(qq{SELECT userservice.create_post($zed, 'a post at 1.3')});
+is(sqlstate_of(q{SELECT userservice.login('zed@example.com', 'wrong-password')}), '28P01', '1.3: a failed login');
+is(sql(q{SELECT failures FROM userservice.login_attempts('zed@example.com')}), '1', '1.3: ... counted by the throttle');
+my $zed_token = sql(q{SELECT access_token FROM userservice.login('zed@example.com', 'password-zed')});
+is(sql(qq{SELECT userservice.verify_token('$zed_token')->>'sub'}), $zed, '1.3: login and verify_token');
+my $users_13 = users_all();
+my $posts_13 = sql('SELECT * FROM userservice.posts ORDER BY id');
+
+# ---------------------------------------------------------------- 1.3 -> 1.2
+sql("ALTER EXTENSION userservice UPDATE TO '1.2'");
+is(extversion(), '1.2', 'downgraded to 1.2');
+is(objects(), 't|t|t|t|t|t', '1.2: every object of 1.2 exists');
+is( sql(q{SELECT to_regclass('userservice.signing_keys') IS NULL, to_regclass('userservice.login_throttle') IS NULL,
+                 to_regprocedure('userservice.jwks(boolean)') IS NULL}),
+	't|t|t', '1.2: the signing keys, the throttle and their functions are gone');
+is(users_all(), $users_13, '1.2: every user is still there, byte for byte');
+is(sql('SELECT * FROM userservice.posts ORDER BY id'), $posts_13, '1.2: every post too');
+is(sql('SELECT count(*) FROM userservice.login_failures'), '0', '1.2: login_failures is back, empty');
+is(sqlstate_of(qq{SELECT userservice.verify_token('$zed_token')}), '55000',
+	'1.2: without the setting, 1.2 verifies nothing (the script says to set it)');
+is(login_sub('zed@example.com', 'password-zed'), $zed, '1.2: login with the setting');
+sql("SELECT userservice.delete_user($zed)");
+
+# ---------------------------------------------------------------- 1.2 with data
 is(objects(), 't|t|t|t|t|t', '1.2: every object exists');
 
 my $ann = create_user('ann@example.com', 'password-ann', 'Ann');
@@ -155,8 +184,8 @@ is( sqlstate_of(qq{SELECT userservice.update_user($dee, '{"password": "password-
 $users = users_1_0();
 
 # ---------------------------------------------------------------- 1.0 -> 1.2
-sql('ALTER EXTENSION userservice UPDATE');
-is(extversion(), '1.2', 'ALTER EXTENSION UPDATE goes back to the default version 1.2');
+sql("ALTER EXTENSION userservice UPDATE TO '1.2'");
+is(extversion(), '1.2', 'ALTER EXTENSION UPDATE TO 1.2 goes back to 1.2');
 is(objects(), 't|t|t|t|t|t', '1.2 again: every object exists');
 is(users_1_0(), $users, '1.2 again: every user is still there, byte for byte');
 is(sql('SELECT count(*) FROM userservice.users WHERE token_version = 1'),
@@ -187,6 +216,19 @@ is( $s->query_safe(q{SELECT string_agg(id || ':' || jsonb_array_length(posts), '
                      FROM userservice.list_users_with_posts()}),
 	join(',', map { "$_:" . ($_ == $dee || $_ == $bob ? 1 : 0) } sort { $a <=> $b } ($ann, $bob, $cee, $dee)),
 	'open session, 1.2 again: list_users_with_posts');
+
+# ---------------------------------------------------------------- 1.2 -> 1.3
+sql('ALTER EXTENSION userservice UPDATE');
+is(extversion(), '1.3', 'ALTER EXTENSION UPDATE goes to the default version 1.3');
+is(sqlstate_of(q{SELECT userservice.login('dee@example.com', 'password-dee-2')}), '55000',
+	'1.3 again: no signing key (none was set during the update), so no login');
+sql("SELECT userservice.create_signing_key('HS256')");
+is( sql(q{SELECT userservice.verify_token(access_token)->>'sub' FROM userservice.login('dee@example.com', 'password-dee-2')}),
+	$dee, '1.3 again: login once a key exists');
+is($s->query_safe(q{SELECT userservice.verify_token(access_token)->>'sub' FROM userservice.login('bob@example.com', 'password-bob')}),
+	$bob, 'open session, 1.3 again: login with the new key (its keyring reloaded)');
+is($s->query_safe(q{SELECT count(*) FROM userservice.login_attempts('bob@example.com')}),
+	'1', 'open session, 1.3 again: the throttle counted and gave back the attempt');
 $s->quit;
 
 $node->stop;

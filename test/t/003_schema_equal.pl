@@ -32,8 +32,32 @@ my $tmp = PostgreSQL::Test::Utils::tempdir;
 # reference.
 my @groups = (
 	[
+		'1.3',
+		[ fresh_13 => ['CREATE EXTENSION userservice'] ],
+		[
+			up_12_13 => [
+				"CREATE EXTENSION userservice VERSION '1.2'",
+				"ALTER EXTENSION userservice UPDATE TO '1.3'"
+			]
+		],
+		[
+			round_13_12_13 => [
+				'CREATE EXTENSION userservice',
+				"ALTER EXTENSION userservice UPDATE TO '1.2'",
+				"ALTER EXTENSION userservice UPDATE TO '1.3'"
+			]
+		],
+		[
+			round_13_10_13 => [
+				'CREATE EXTENSION userservice',
+				"ALTER EXTENSION userservice UPDATE TO '1.0'",
+				'ALTER EXTENSION userservice UPDATE'
+			]
+		],
+	],
+	[
 		'1.2',
-		[ fresh_12 => ['CREATE EXTENSION userservice'] ],
+		[ fresh_12 => ["CREATE EXTENSION userservice VERSION '1.2'"] ],
 		[
 			up_10_11_12 => [
 				"CREATE EXTENSION userservice VERSION '1.0'",
@@ -44,12 +68,18 @@ my @groups = (
 		[
 			up_10_12 => [
 				"CREATE EXTENSION userservice VERSION '1.0'",
-				'ALTER EXTENSION userservice UPDATE'
+				"ALTER EXTENSION userservice UPDATE TO '1.2'"
+			]
+		],
+		[
+			down_13_12 => [
+				'CREATE EXTENSION userservice',
+				"ALTER EXTENSION userservice UPDATE TO '1.2'"
 			]
 		],
 		[
 			round_12_10_12 => [
-				'CREATE EXTENSION userservice',
+				"CREATE EXTENSION userservice VERSION '1.2'",
 				"ALTER EXTENSION userservice UPDATE TO '1.1'",
 				"ALTER EXTENSION userservice UPDATE TO '1.0'",
 				"ALTER EXTENSION userservice UPDATE TO '1.1'",
@@ -58,7 +88,7 @@ my @groups = (
 		],
 		[
 			round_12_11_12 => [
-				'CREATE EXTENSION userservice',
+				"CREATE EXTENSION userservice VERSION '1.2'",
 				"ALTER EXTENSION userservice UPDATE TO '1.1'",
 				"ALTER EXTENSION userservice UPDATE TO '1.2'"
 			]
@@ -74,7 +104,7 @@ my @groups = (
 			]
 		],
 		[
-			down_12_11 => [
+			down_13_11 => [
 				'CREATE EXTENSION userservice',
 				"ALTER EXTENSION userservice UPDATE TO '1.1'"
 			]
@@ -91,7 +121,7 @@ my @groups = (
 		'1.0',
 		[ fresh_10 => ["CREATE EXTENSION userservice VERSION '1.0'"] ],
 		[
-			down_12_10 => [
+			down_13_10 => [
 				'CREATE EXTENSION userservice',
 				"ALTER EXTENSION userservice UPDATE TO '1.0'"
 			]
@@ -200,7 +230,7 @@ for my $group (@groups)
 	like($bin, qr/^GRANT ALL ON FUNCTION userservice\.create_user\(.*\) TO userservice_anon;/m, "$ref: ... grants");
 	like($bin, qr/^ALTER EXTENSION userservice ADD TABLE userservice\.users;/m, "$ref: ... membership");
 	my $n_functions = () = $bin =~ /^CREATE FUNCTION /mg;
-	is($n_functions, { '1.0' => 5, '1.1' => 12, '1.2' => 19 }->{$version},
+	is($n_functions, { '1.0' => 5, '1.1' => 12, '1.2' => 19, '1.3' => 25 }->{$version},
 		"$ref: binary-upgrade dump has every function of $version");
 	for my $route (@routes)
 	{
@@ -214,7 +244,7 @@ for my $group (@groups)
 			"$db: pg_extension.extconfig names no dropped relation");
 	}
 	my $n_members = () = $dump{$ref}{catalog} =~ /^member: /mg;
-	is($n_members, { '1.0' => 8, '1.1' => 17, '1.2' => 29 }->{$version},
+	is($n_members, { '1.0' => 8, '1.1' => 17, '1.2' => 29, '1.3' => 36 }->{$version},
 		"$ref: member objects of $version");
 	like($dump{$ref}{plain}, qr/^CREATE EXTENSION IF NOT EXISTS userservice WITH SCHEMA userservice;$/m,
 		"$ref: the plain dump creates the extension");

@@ -1,7 +1,8 @@
 # 004_dump_restore.pl: pg_dump of a database using the extension, restored
-# into a new database: every user (hash byte for byte), post, lockout
-# counter and identity sequence comes back, a create after the restore does
-# not collide, and login works on the restored copy.
+# into a new database: every user (hash byte for byte), post, signing key
+# and identity sequence comes back, a create after the restore does not
+# collide, login works on the restored copy, and a token issued before the
+# dump is still good there. The login throttle's counts are not dumped.
 #
 # Two restores: a plain-format dump through psql into a new database of the
 # same cluster, and a custom-format dump through pg_restore into a new
@@ -44,7 +45,8 @@ my %pw = (
 	'cee@example.com'  => 'password-cee');
 my %id;
 $id{$_} = create_user($node, 'src', $_, $pw{$_}, "Name of $_") for sort keys %pw;
-src("ALTER EXTENSION userservice UPDATE TO '1.2'");
+src("ALTER EXTENSION userservice UPDATE TO '1.3'");
+src("SELECT userservice.create_signing_key('HS256', '$secret')");
 
 # Two hashes at a non-default cost.
 $pw{'dee@example.com'} = 'password-dee';
@@ -77,14 +79,15 @@ src("SELECT userservice.delete_post($doomed)");
 is(src("SELECT body FROM userservice.posts WHERE title = 'first'"), $body,
 	'source: the tricky body is stored as written');
 
-# A lockout counter (written by the extension's background worker).
+# A failed login is counted by the throttle (which a dump does not keep),
+# and a token is issued before the dump.
 my ($rc, $out, $err) = $node->psql('src',
 	qq{\\set VERBOSITY verbose
-	   SET userservice.jwt_secret = '$secret';
 	   SELECT userservice.login('eve\@example.com', 'wrong password');});
 like($err, qr/ERROR:\s+28P01/, 'source: a failed login');
-is(src('SELECT user_id, failures FROM userservice.login_failures'),
-	"$id{'eve@example.com'}|1", 'source: the failure is counted');
+is(src(q{SELECT failures FROM userservice.login_attempts('eve@example.com')}),
+	'1', 'source: the failure is counted');
+my $token = src(q{SELECT access_token FROM userservice.login('dee@example.com', 'password-dee')});
 
 # Everything that must come back, as text.
 sub snapshot
@@ -97,7 +100,8 @@ sub snapshot
 		  FROM userservice.users ORDER BY id;
 		SELECT 'post', id, author_id, title, encode(convert_to(body, 'UTF8'), 'hex'), created_at, updated_at
 		  FROM userservice.posts ORDER BY id;
-		SELECT 'failure', * FROM userservice.login_failures ORDER BY user_id;
+		SELECT 'key', kid, alg, encode(secret, 'hex'), state, omit_kid, created_at
+		  FROM userservice.signing_keys ORDER BY kid;
 		SELECT 'users_id_seq', last_value, is_called FROM userservice.users_id_seq;
 		SELECT 'posts_id_seq', last_value, is_called FROM userservice.posts_id_seq;
 		SELECT 'extversion', extversion FROM pg_extension WHERE extname = 'userservice';});
@@ -105,7 +109,7 @@ sub snapshot
 my $snap = snapshot($node, 'src');
 is(scalar(() = $snap =~ /^user\|/mg), 5, 'source snapshot: 5 users');
 is(scalar(() = $snap =~ /^post\|/mg), 3, 'source snapshot: 3 posts');
-is(scalar(() = $snap =~ /^failure\|/mg), 1, 'source snapshot: 1 login failure');
+is(scalar(() = $snap =~ /^key\|/mg), 1, 'source snapshot: 1 signing key');
 my ($users_seq) = $snap =~ /^users_id_seq\|(\d+)\|t$/m;
 my ($posts_seq) = $snap =~ /^posts_id_seq\|(\d+)\|t$/m;
 my $max_user = src('SELECT max(id) FROM userservice.users');
@@ -124,7 +128,8 @@ like($plain, qr/^CREATE EXTENSION IF NOT EXISTS userservice WITH SCHEMA userserv
 	'the dump creates the extension');
 like($plain, qr/^COPY userservice\.users \(/m, 'the dump holds the users (pg_extension_config_dump)');
 like($plain, qr/^COPY userservice\.posts \(/m, '... the posts');
-like($plain, qr/^COPY userservice\.login_failures \(/m, '... the lockout counters');
+like($plain, qr/^COPY userservice\.signing_keys \(/m, '... the signing keys');
+unlike($plain, qr/^COPY userservice\.login_throttle \(/m, '... but not the throttle\'s counts');
 like($plain, qr/setval\('userservice\.users_id_seq', $users_seq, true\)/, '... users_id_seq');
 like($plain, qr/setval\('userservice\.posts_id_seq', $posts_seq, true\)/, '... posts_id_seq');
 
@@ -142,14 +147,16 @@ sub check_copy
 	# rehash them).
 	for my $email ('bob@example.com', 'dee@example.com')
 	{
-		is( $q->(qq{SET userservice.jwt_secret = '$secret';
-		            SELECT userservice.verify_token(access_token)->>'sub'
+		is( $q->(qq{SELECT userservice.verify_token(access_token)->>'sub'
 		            FROM userservice.login('$email', '$pw{$email}')}),
 			$id{$email}, "$label: login of $email");
 	}
+	is($q->(qq{SELECT userservice.verify_token('$token')->>'sub'}), $id{'dee@example.com'},
+		"$label: a token issued before the dump is still good");
+	is($q->(q{SELECT count(*) FROM userservice.login_attempts('eve@example.com')}), '0',
+		"$label: the throttle starts empty");
 	my ($rc, $out, $err) = $node->psql($db,
 		qq{\\set VERBOSITY verbose
-		   SET userservice.jwt_secret = '$secret';
 		   SELECT userservice.login('ann\@example.com', 'not her password');});
 	like($err, qr/ERROR:\s+28P01/, "$label: a wrong password is still refused");
 

@@ -29,6 +29,7 @@ $node->append_conf('postgresql.conf', 'restart_after_crash = on');
 $node->start;
 
 $node->safe_psql('postgres', 'CREATE EXTENSION userservice');
+$node->safe_psql('postgres', "SELECT userservice.create_signing_key('HS256', '$secret')");
 my $before_id = $node->safe_psql('postgres',
 	q{SELECT (userservice.create_user('before@example.com', 'password-before', 'Before')).id});
 
@@ -129,8 +130,7 @@ if (!@open_rows)
 		qr/^\d+$/, "the email of the lost create ($open a) can be registered now");
 }
 is( $node->safe_psql('postgres',
-		qq{SET userservice.jwt_secret = '$secret';
-		   SELECT userservice.verify_token(access_token)->>'sub'
+		qq{SELECT userservice.verify_token(access_token)->>'sub'
 		   FROM userservice.login('crash-1-b\@example.com', 'password-1-b')}),
 	$node->safe_psql('postgres', q{SELECT id FROM userservice.users WHERE email = 'crash-1-b@example.com'}),
 	'login of a user created before the crash');
