@@ -74,8 +74,6 @@ auth_service_login(const Caller *caller, text *email, text *password, LoginResul
 	bool		found;
 	bool		ok;
 	char		dummy[US_HASH_MAX_LEN];
-	int64		now;
-	char	   *claims;
 
 	us_caller_require_not_user(caller);
 	key = us_keyring_signing_key(us_keyring());	/* 55000 before any work */
@@ -95,12 +93,18 @@ auth_service_login(const Caller *caller, text *email, text *password, LoginResul
 
 	login_throttle_succeeded(&attempt);
 	upgrade_hash(account.id, account.hashed_password, password);
+	auth_service_issue(key, &account, out);
+}
 
-	now = (int64) time(NULL);
-	claims = us_claims_build(account.id,
-							 account.is_admin ? "userservice_admin" : "userservice_user",
-							 now, now + us_jwt_lifetime, account.token_version,
-							 us_jwt_audience);
+void
+auth_service_issue(const SigningKey *key, const LoginAccount *account, LoginResult *out)
+{
+	int64		now = (int64) time(NULL);
+	char	   *claims = us_claims_build(account->id,
+										 account->is_admin ? "userservice_admin" : "userservice_user",
+										 now, now + us_jwt_lifetime, account->token_version,
+										 us_jwt_audience);
+
 	out->access_token = us_token_sign(key, claims);
 	out->expires_in = us_jwt_lifetime;
 	pfree(claims);
