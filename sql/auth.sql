@@ -465,6 +465,12 @@ SELECT userservice.login('auth-ann@example.com', NULL);
 \echo :LAST_ERROR_SQLSTATE
 SELECT userservice.verify_token(NULL);
 \echo :LAST_ERROR_SQLSTATE
+-- A password of more than 1024 bytes is refused before any hashing: no
+-- email could have it (new passwords are at most 128 characters).
+SELECT userservice.login('auth-ann@example.com', repeat('x', 1025));
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.login_error('auth-nobody-long@example.com', repeat('x', 1024)) AS exactly_1024;
+SELECT pg_temp.attempts('auth-nobody-long@example.com') AS counted_1024_but_not_1025;
 
 ----------------------------------------------------------------------
 -- signing keys, and the settings behind tokens
