@@ -25,6 +25,10 @@
 /* Expired rows each reservation deletes: more than it can add (three). */
 #define CLEANUP_PER_ATTEMPT 8
 
+static int	subjects_of(const unsigned char *key, const char *address, ThrottleSubject *s);
+static ThrottleVerdict judge(const ThrottleJob *job, const ThrottleSubject *s, int n,
+							 int pending, int32 *retry_after);
+
 /* ICU's root collation: the letter-case folding of uq_users_email. */
 static Oid
 root_collation(void)
@@ -128,7 +132,22 @@ login_throttle_reserve(const LoginAttempt *attempt)
 				 "A standby cannot count failed logins; log in on the primary.");
 
 	job_of(attempt, THROTTLE_RESERVE, &job);
-	us_run_throttle_worker(&job);
+
+	/*
+	 * A budget already spent is refused here, without a worker: refusals
+	 * are not counted, so this needs no write, and a burst against a spent
+	 * budget does not take the worker slots other logins need. Only the
+	 * worker's locked count may allow an attempt.
+	 */
+	{
+		ThrottleSubject s[US_THROTTLE_MAX_SUBJECTS];
+		int			n = subjects_of(job.email_key, job.address, s);
+
+		throttle_store_read(s, n, job.window_seconds);
+		job.verdict = judge(&job, s, n, 1, &job.retry_after);
+	}
+	if (job.verdict != THROTTLE_LOCKED)
+		us_run_throttle_worker(&job);
 	switch (job.verdict)
 	{
 		case THROTTLE_ALLOWED:
@@ -173,18 +192,18 @@ subjects_of(const unsigned char *key, const char *address, ThrottleSubject *s)
 	return n;
 }
 
-ThrottleVerdict
-login_throttle_reserve_in_worker(ThrottleJob *job)
+/*
+ * The verdict on subjects whose failures count pending attempts more than
+ * they show (1 before this attempt was counted, 0 after): locked when any
+ * budget would be exceeded; *retry_after is the longest wait among those.
+ */
+static ThrottleVerdict
+judge(const ThrottleJob *job, const ThrottleSubject *s, int n, int pending,
+	  int32 *retry_after)
 {
-	ThrottleSubject s[US_THROTTLE_MAX_SUBJECTS];
-	int			n = subjects_of(job->email_key, job->address, s);
 	bool		known = job->address[0] != '\0';
-	bool		trusted;
+	bool		trusted = known && s[n - 1].trusted;
 	ThrottleVerdict verdict = THROTTLE_ALLOWED;
-
-	throttle_store_cleanup(CLEANUP_PER_ATTEMPT);
-	throttle_store_count(s, n, job->window_seconds);
-	trusted = known && s[n - 1].trusted;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -203,13 +222,24 @@ login_throttle_reserve_in_worker(ThrottleJob *job)
 		else
 			limit = job->max_failures;
 
-		if (s[i].failures > limit)
+		if (s[i].failures + pending > limit)
 		{
 			verdict = THROTTLE_LOCKED;
-			job->retry_after = Max(job->retry_after, s[i].window_left);
+			*retry_after = Max(*retry_after, s[i].window_left);
 		}
 	}
 	return verdict;
+}
+
+ThrottleVerdict
+login_throttle_reserve_in_worker(ThrottleJob *job)
+{
+	ThrottleSubject s[US_THROTTLE_MAX_SUBJECTS];
+	int			n = subjects_of(job->email_key, job->address, s);
+
+	throttle_store_cleanup(CLEANUP_PER_ATTEMPT);
+	throttle_store_count(s, n, job->window_seconds);
+	return judge(job, s, n, 0, &job->retry_after);
 }
 
 void
