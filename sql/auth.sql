@@ -635,7 +635,8 @@ SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 
 SELECT userservice.change_password('wrong-current-1', 'kay-password-2');
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
-SELECT pg_temp.attempts('auth-kay@example.com') AS kay;
+-- (counted for the user, not for its email, which the user may change)
+SELECT pg_temp.attempts('auth-kay@example.com') AS kay_email;
 BEGIN;
 SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1, 'exp', 4102444800)::text, true) \gset
 SELECT userservice.change_password('wrong-current-2', 'kay-password-2');
@@ -649,6 +650,17 @@ SELECT userservice.change_password('kay-password-1', 'kay-password-2');
 \echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
 ROLLBACK;
+-- Changing one's email does not give the budget back (the red team's
+-- rotation: 1.3 first keyed change_password by the email).
+SELECT email FROM userservice.update_user(:kay_id, '{"email": "auth-kay-2@example.com"}');
+BEGIN;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1, 'exp', 4102444800)::text, true) \gset
+\set VERBOSITY terse
+SELECT userservice.change_password('wrong-current-3', 'kay-password-2');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+ROLLBACK;
+SELECT email FROM userservice.update_user(:kay_id, '{"email": "auth-kay@example.com"}');
 SELECT userservice.unlock_user(:kay_id);
 RESET userservice.login_max_failures;
 

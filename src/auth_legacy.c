@@ -74,7 +74,7 @@ auth_legacy_login(text *email, text *password, LoginResult *out)
 	if (found)
 		check_lockout(&account);
 	if (!found)
-		auth_service_dummy_hash(dummy, sizeof(dummy));
+		us_dummy_hash(dummy, sizeof(dummy));
 	ok = us_verify_password(found ? account.hashed_password : dummy, password, "password");
 
 	if (!found || !ok || !account.is_active)

@@ -54,7 +54,5 @@ extern void auth_service_issue(const SigningKey *key, const LoginAccount *accoun
 /* The password rules for a new password (22023 naming field). */
 extern void auth_service_check_new_password(text *password, const char *field);
 
-/* A well-formed argon2id string at the current cost that matches no password. */
-extern void auth_service_dummy_hash(char *out, size_t size);
 
 #endif
