@@ -4,7 +4,6 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "access/xact.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/timestamp.h"
@@ -33,63 +32,6 @@ us_arg_int64(FunctionCallInfo fcinfo, int argno, const char *name)
 	if (PG_ARGISNULL(argno))
 		raise_required(name);
 	return PG_GETARG_INT64(argno);
-}
-
-/* The start of the statement that called a password-taking function. */
-static TimestampTz hidden_statement = 0;
-static bool log_hook_installed = false;
-static emit_log_hook_type previous_log_hook = NULL;
-
-/*
- * log_min_duration_statement logs a slow statement (a login hashes, so it
- * is slow) with its text, or its bound parameters in the DETAIL, after it
- * ends: keep the duration and drop the rest for a statement that called one
- * of these functions.
- */
-static void
-redact_log(ErrorData *edata)
-{
-	if (hidden_statement != 0 && hidden_statement == GetCurrentStatementStartTimestamp() &&
-		edata->elevel == LOG && edata->message != NULL &&
-		strncmp(edata->message, "duration: ", 10) == 0)
-	{
-		char	   *end = strstr(edata->message, " ms");
-
-		if (end != NULL)
-			end[3] = '\0';
-		edata->detail = NULL;
-		edata->hide_stmt = true;
-	}
-	if (previous_log_hook != NULL)
-		previous_log_hook(edata);
-}
-
-static void
-hide_statement(void *arg)
-{
-	errhidestmt(true);
-}
-
-void
-us_hide_statement_begin(HideStatement *h)
-{
-	if (!log_hook_installed)
-	{
-		previous_log_hook = emit_log_hook;
-		emit_log_hook = redact_log;
-		log_hook_installed = true;
-	}
-	hidden_statement = GetCurrentStatementStartTimestamp();
-	h->callback.callback = hide_statement;
-	h->callback.arg = NULL;
-	h->callback.previous = error_context_stack;
-	error_context_stack = &h->callback;
-}
-
-void
-us_hide_statement_end(HideStatement *h)
-{
-	error_context_stack = h->callback.previous;
 }
 
 Jsonb *
