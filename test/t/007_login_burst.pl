@@ -180,6 +180,9 @@ sub min { return $_[0] < $_[1] ? $_[0] : $_[1]; }
 # asserted away: the budgets must hold all the same, and a PT503 must count
 # nothing. A PT503 attempt is not counted, every other one is counted until
 # the budget is spent, so the evaluated ones are min(budget, N - PT503).
+# (A PT503 whose attempt was counted all the same, as when the login looks
+# for its worker only after that worker has come and gone, shows up here
+# as fewer 28P01 than that, or a count above the 28P01 answers.)
 
 # ------------------------------------------------ a) and c): no address known
 my @no_address = ('userservice.login_max_failures = 10');
