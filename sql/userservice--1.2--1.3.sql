@@ -94,6 +94,8 @@ $$Trigger of userservice.signing_keys: tells every backend to reload its cached 
 CREATE TRIGGER signing_keys_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.signing_keys
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.signing_keys_changed();
+-- Also under session_replication_role = replica (logical replication, some restores).
+ALTER TABLE @extschema@.signing_keys ENABLE ALWAYS TRIGGER signing_keys_changed;
 
 -- The 1.2 secret becomes the signing key, so tokens issued before keep
 -- working and a PostgREST with the plain secret keeps accepting new ones

@@ -112,14 +112,6 @@ us_dummy_hash(char *out, size_t size)
 			 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 }
 
-/* How long one verification at the current cost takes here (EWMA, microseconds). */
-static struct
-{
-	double		us;				/* 0: not measured yet */
-	int			iterations;		/* the cost it was measured at */
-	int			memory_kb;
-}			current_cost;
-
 /* One verification, timed without the wait for a slot. */
 static bool
 verify_timed(const char *stored, text *password, long *elapsed_us)
@@ -164,38 +156,26 @@ us_verify_password(const char *stored, text *password, const char *field)
 {
 	unsigned long long t = (unsigned long long) us_password_hash_iterations;
 	size_t		m = (size_t) us_password_hash_memory_kb * 1024;
-	int			cmp;
+	unsigned long long stored_t;
+	size_t		stored_m;
 	long		elapsed = 0;
 	bool		ok;
 
 	check_size(password, field);
-	if (current_cost.iterations != us_password_hash_iterations ||
-		current_cost.memory_kb != us_password_hash_memory_kb)
-	{
-		current_cost.us = 0;
-		current_cost.iterations = us_password_hash_iterations;
-		current_cost.memory_kb = us_password_hash_memory_kb;
-	}
-
-	cmp = us_password_cost_cmp(stored, t, m);
 	ok = verify_timed(stored, password, &elapsed);
-	if (cmp == 0)
-		current_cost.us = current_cost.us == 0 ? elapsed :
-			0.75 * current_cost.us + 0.25 * elapsed;
-	else if (cmp < 0)
-	{
-		/* A cheaper hash: as long as the current cost would have taken. */
-		if (current_cost.us > 0)
-			pad((long) current_cost.us - elapsed);
-		else
-		{
-			char		dummy[US_HASH_MAX_LEN];
-			long		calibration = 0;
 
-			us_dummy_hash(dummy, sizeof(dummy));
-			(void) verify_timed(dummy, password, &calibration);
-			current_cost.us = calibration;
-		}
+	/*
+	 * A cheaper hash is padded to what the current cost would have taken.
+	 * argon2id's time is proportional to memory x passes, and the cheaper
+	 * verification just ran under the same load, so its own time, scaled by
+	 * the ratio of the costs, is that time: no state, no calibration call.
+	 */
+	if (us_password_cost_of(stored, &stored_t, &stored_m) &&
+		stored_t * stored_m < t * m)
+	{
+		double		ratio = ((double) t * (double) m) / ((double) stored_t * (double) stored_m);
+
+		pad((long) (elapsed * (ratio - 1.0)));
 	}
 	return ok;
 }

@@ -7,6 +7,7 @@
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 
@@ -101,6 +102,8 @@ key_store_add(const char *kid, const unsigned char *secret, size_t len)
 				2, types);
 	us_spi_execute(insert_plan, values, NULL, false, SPI_OK_INSERT);
 	SPI_finish();
+	/* The trigger does this too, but not under session_replication_role = replica. */
+	CacheInvalidateRelcacheByRelid(key_store_relid());
 	sodium_memzero(VARDATA(b), len);
 	pfree(b);
 }
@@ -140,5 +143,7 @@ key_store_retire(const char *kid)
 		us_spi_execute(retire_plan, values, NULL, false, SPI_OK_UPDATE);
 	}
 	SPI_finish();
+	if (result == KEY_RETIRED)
+		CacheInvalidateRelcacheByRelid(key_store_relid());
 	return result;
 }

@@ -56,6 +56,8 @@ us_keyring(void)
 		CacheRegisterRelcacheCallback(invalidate, (Datum) 0);
 		callback_registered = true;
 	}
+	/* A retirement committed since this statement began counts now. */
+	AcceptInvalidationMessages();
 	if (ring_valid)
 		return &ring;
 

@@ -25,11 +25,11 @@ calls_secret_taking(void)
 {
 	if (hidden_statement != 0 && hidden_statement == GetCurrentStatementStartTimestamp())
 		return true;
-	if (debug_query_string == NULL || strstr(debug_query_string, "userservice") == NULL)
+	if (debug_query_string == NULL || strcasestr(debug_query_string, "userservice") == NULL)
 		return false;
 	for (int i = 0; i < lengthof(secret_taking); i++)
 	{
-		if (strstr(debug_query_string, secret_taking[i]) != NULL)
+		if (strcasestr(debug_query_string, secret_taking[i]) != NULL)
 			return true;
 	}
 	return false;
@@ -74,7 +74,9 @@ us_log_privacy_init(void)
 static void
 hide_statement(void *arg)
 {
+	/* The CONTEXT may quote bound parameters (log_parameter_max_length_on_error). */
 	errhidestmt(true);
+	errhidecontext(true);
 }
 
 void

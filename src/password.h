@@ -32,9 +32,9 @@ extern bool us_password_needs_rehash(const char *stored,
 									 unsigned long long iterations,
 									 size_t memory_bytes);
 
-/* -1, 0 or 1 as stored is cheaper than, the same as or dearer than this cost (-1: unreadable). */
-extern int	us_password_cost_cmp(const char *stored, unsigned long long iterations,
-								 size_t memory_bytes);
+/* The passes and memory (bytes) of a stored argon2id string; false when unreadable. */
+extern bool us_password_cost_of(const char *stored, unsigned long long *iterations,
+								size_t *memory_bytes);
 
 /*
  * True when s is an argon2id PHC string libsodium can verify, with p=1 and

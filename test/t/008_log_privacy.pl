@@ -100,9 +100,9 @@ $node->psql('postgres', q{SELECT userservice.login('pat@example.com', 'Secret-Lo
 like(substr(slurp_file($node->logfile), $offset), qr/Secret-Logged-1/,
 	'log_statement = all: the first call of a fresh backend is logged with its text (documented)');
 $offset = -s $node->logfile;
-$node->psql('postgres', q{SELECT userservice.get_user(1); SELECT userservice.login('pat@example.com', 'Secret-Logged-2')});
+$node->psql('postgres', q{SELECT userservice.get_user(1); SELECT userservice.login('pat@example.com', 'Secret-Logged-2'); SELECT UserService.Login('pat@example.com', 'Secret-Logged-3')});
 my $pooled = substr(slurp_file($node->logfile), $offset);
-unlike($pooled, qr/Secret-Logged-2/, 'log_statement = all: once loaded, a password call\'s text is not logged');
+unlike($pooled, qr/Secret-Logged-[23]/, 'log_statement = all: once loaded, a password call\'s text is not logged (in any letter case)');
 like($pooled, qr/statement: \(text of a userservice password call not logged\)/, '... only that a statement ran');
 
 $node->stop;
