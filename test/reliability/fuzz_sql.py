@@ -75,8 +75,9 @@ PLAIN_ROLE = "userservice_fuzz_plain"          # EXECUTE on every function, no w
 NOINHERIT_ROLE = "userservice_fuzz_noinherit"  # NOINHERIT member of userservice_admin, EXECUTE on every function: 42501
 TRUSTED_ROLE = "userservice_fuzz_trusted"      # member of userservice_trusted (+ EXECUTE on the key functions)
 FUZZ_ROLES = [MEMBER_ROLE, PLAIN_ROLE, NOINHERIT_ROLE, TRUSTED_ROLE]
+TRUSTED = "userservice_trusted"                # the role 1.3 creates (NOLOGIN, granted the API)
 # How src/caller.c classifies each caller (None: the session's superuser).
-KIND = {None: "super", TRUSTED_ROLE: "trusted", ADMIN: "admin", USER: "user", MEMBER_ROLE: "user",
+KIND = {None: "super", TRUSTED_ROLE: "trusted", TRUSTED: "trusted", ADMIN: "admin", USER: "user", MEMBER_ROLE: "user",
         ANON: "anon", PLAIN_ROLE: "none", NOINHERIT_ROLE: "none"}
 
 # The login throttle's settings for the fuzzer's session. The budget is
@@ -84,6 +85,7 @@ KIND = {None: "super", TRUSTED_ROLE: "trusted", ADMIN: "admin", USER: "user", ME
 # the lockout scenario exercise PT429.
 LOGIN_MAX_FAILURES = 1000
 LOGIN_WINDOW = 900
+IMPORT_BOUNDS = (65536, 4)   # the defaults of import_max_hash_memory (kB) and import_max_hash_iterations
 
 # Open findings this fuzzer reproduces (see test/reliability/README.md), by
 # name -> description. A call that reproduces one is tagged with its name and
@@ -95,6 +97,14 @@ LOGIN_WINDOW = 900
 #   b64-high-byte (fixed in 412ee0e): malleable_token() must be refused;
 #   login-self-deadlock (fixed in 03cea59): g_txn's login sequence must not hang.
 KNOWN_ISSUES = {}
+
+# Calls whose statement the extension hides from the server log, and the
+# primary messages of the extension's own errors (src/*.c us_raise).
+HIDDEN_CALL = re.compile(r"userservice\.(login|create_user|change_password|update_user|import_users|"
+                         r"create_signing_key)\s*\(")
+OWN_ERROR = re.compile(r" ERROR:  (invalid (?!input syntax)|too many failed logins|could not count|not allowed|"
+                       r"user not found|post not found|email already registered|user was changed|no signing key|"
+                       r"login is unavailable|signing key not found|could not hash)")
 
 LOG_ALARMS = re.compile(r"PANIC|TRAP:|terminated by signal|AddressSanitizer|"
                         r"runtime error:|server process .* was terminated|"
@@ -928,7 +938,8 @@ class Fuzzer:
         self.by_state = {}
         self.counts = {"login_ok": 0, "login_wrong_ok": 0, "verify_ok": 0, "verify_crafted_ok": 0,
                        "verify_refused": 0, "claims_ok": 0, "claims_refused": 0, "judged": 0,
-                       "fingerprints": 0, "lockouts": 0, "legacy": 0, "no_key": 0, "upgrades": 0}
+                       "fingerprints": 0, "lockouts": 0, "legacy": 0, "no_key": 0, "upgrades": 0,
+                       "key_rollback": 0, "pg_logged": 0}
         self.login_states = {}
         self.verify_why = {}    # the model's reasons for refusing the tokens it judged
         self.failures = []
@@ -945,6 +956,7 @@ class Fuzzer:
         self.kid = None         # the key the fuzzer created with SECRET
         self.key_creates = 0
         self.limit = LOGIN_MAX_FAILURES
+        self.import_bounds = IMPORT_BOUNDS   # (import_max_hash_memory kB, import_max_hash_iterations)
         self.throttle = {}      # email key (bytes) -> [failures as stored, window start]
         self.resync = set()     # keys whose window ends too close to tell
         self.in_txn = False
@@ -968,6 +980,8 @@ class Fuzzer:
             # 1.3 ignores userservice.jwt_secret: keys live in userservice.signing_keys
             c.execute("SET userservice.login_max_failures = %d" % self.limit)
             c.execute("SET userservice.login_window = %d" % LOGIN_WINDOW)
+            c.execute("SET userservice.import_max_hash_memory = %d" % self.import_bounds[0])
+            c.execute("SET userservice.import_max_hash_iterations = %d" % self.import_bounds[1])
             c.execute("SET userservice.login_address_header = ''")   # no client address is known
             c.execute("SET statement_timeout = %s", ("%ds" % self.o.timeout,))
             c.execute("SET client_min_messages = error")
@@ -1000,6 +1014,12 @@ class Fuzzer:
         self.limit = n
         with self.conn.cursor() as c:
             c.execute("SET userservice.login_max_failures = %d" % n)
+
+    def set_import_bounds(self, memory_kb, iterations):
+        self.import_bounds = (memory_kb, iterations)
+        with self.conn.cursor() as c:
+            c.execute("SET userservice.import_max_hash_memory = %d" % memory_kb)
+            c.execute("SET userservice.import_max_hash_iterations = %d" % iterations)
 
     # -- setup ------------------------------------------------------------
     def setup(self):
@@ -1041,7 +1061,7 @@ class Fuzzer:
             if fn not in oids:
                 self.oracles.append(("grants", "function userservice.%s does not exist" % fn, None))
                 continue
-            for role in ROLES + FUZZ_ROLES:
+            for role in ROLES + FUZZ_ROLES + [TRUSTED]:
                 has = self.query("SELECT has_function_privilege(%s, %s, 'EXECUTE')", (role, oids[fn]))[0][0]
                 if has != may_execute(role, fn):
                     self.oracles.append(("grants", "%s %s EXECUTE on %s, the model says the opposite" % (
@@ -1060,8 +1080,9 @@ class Fuzzer:
         for sec in [k["secret"] for k in self.keys.values() if k["secret"]] + self.old_secrets:
             self.secret_marks += [b64u(sec), base64.b64encode(sec).decode().rstrip("="), sec.hex()]
             try:
-                if len(sec) >= 16:
-                    self.secret_marks.append(sec.decode("utf-8"))
+                text = sec.decode("utf-8")
+                if len(set(text)) >= 10:   # "é" * 16 is a secret too, but also a fine title
+                    self.secret_marks.append(text)
             except UnicodeDecodeError:
                 pass
 
@@ -1332,15 +1353,15 @@ class Fuzzer:
         Mostly a role that may call fn, sometimes any role."""
         rng = self.rng
         r = rng.random()
-        roles = [None] + ROLES + FUZZ_ROLES
+        roles = [None] + ROLES + FUZZ_ROLES + [TRUSTED]
         if fn in GRANTS and rng.random() < 0.7:
-            roles = [None, TRUSTED_ROLE] + GRANTS[fn] + ([MEMBER_ROLE] if USER in GRANTS[fn] else [])
+            roles = [None, TRUSTED_ROLE, rng.choice([TRUSTED_ROLE, TRUSTED])] + GRANTS[fn] + ([MEMBER_ROLE] if USER in GRANTS[fn] else [])
         role = rng.choice(roles)
         ids = list(self.accounts)
         if r < 0.55 and ids:
             uid = rng.choice(ids)
             st = self.user_states([uid]).get(uid)
-            if role in (None, TRUSTED_ROLE, USER, ADMIN, MEMBER_ROLE) and rng.random() < 0.6:
+            if role in (None, TRUSTED_ROLE, TRUSTED, USER, ADMIN, MEMBER_ROLE) and rng.random() < 0.6:
                 if st and st[1] == "admin":
                     role = ADMIN if rng.random() < 0.9 else USER
                 else:
@@ -1568,7 +1589,7 @@ class Fuzzer:
         if fn == "list_posts":
             return page_error(call) or signed_in or OK("signed in")
         if fn == "import_users":
-            return not_admin
+            return not_admin or self.import_refusal(call.arg("users"))
         if fn == "unlock_user":
             return not_admin or exists(call.arg("user_id"))
         if fn == "login_attempts":
@@ -1635,6 +1656,23 @@ class Fuzzer:
             return self.throttled(call, pre, self.email_key(st[4]), right)
         return None
 
+    def import_refusal(self, doc):
+        """E(22023) when some element surely breaks the rules (every element
+        is checked before duplicates are looked for), else None."""
+        try:
+            doc = json.loads(doc, parse_constant=_no_constant)
+        except (ValueError, _BadJSON, RecursionError):
+            return None
+        if not isinstance(doc, list):
+            return E("22023", "users is not an array")
+        if len(doc) > 10000:
+            return E("22023", "more than 10000 elements")
+        for i, e in enumerate(doc):
+            why = import_element_refusal(e, self.import_bounds)
+            if why:
+                return E("22023", "users[%d]: %s" % (i, why))
+        return None
+
     def throttled(self, call, pre, key, right):
         """The login throttle with no client address known: one budget per
         email, login_max_failures per window, reserved before the password is
@@ -1666,6 +1704,10 @@ class Fuzzer:
         else:
             good = state is None
         self.counts["judged"] += 1
+        if good and state == "PT429":
+            m = re.search(r"refused for (\d+) more seconds", msg or "")
+            if not m or not 1 <= int(m.group(1)) <= LOGIN_WINDOW:
+                return "PT429 without a retry time of 1..%d seconds in its DETAIL: %r" % (LOGIN_WINDOW, msg)
         if good:
             return None
         if kind == "errs":
@@ -2136,7 +2178,7 @@ class Fuzzer:
                 self.stats["hashes"] += 1
                 if not isinstance(e["password"], str) or not model_password_ok(e["password"]):
                     return "import_users accepted a plain password the policy refuses: %r" % (str(e["password"])[:40],)
-            elif not isinstance(e["password_hash"], str) or model_phc_ok(e["password_hash"]) is False:
+            elif not isinstance(e["password_hash"], str) or model_phc_ok(e["password_hash"], *self.import_bounds) is False:
                 return "import_users accepted a password_hash it must refuse: %r" % (str(e["password_hash"])[:80],)
             uid = self.lookup_email(e["email"])[1]
             if uid is None:
@@ -2389,6 +2431,52 @@ class Fuzzer:
                                 expect=self.expect_login), "ok")
         self.stats["hashes"] += 1
 
+    def key_rollback_scenario(self):
+        """A key created, or retired, in a savepoint that is rolled back: this
+        backend's keyring forgets the change at once (login signs with the
+        key that signs again, and a token of the rolled-back key is refused;
+        a retired key that comes back verifies again)."""
+        uid = self.usable_account()
+        if uid is None:
+            return
+        self.counts["key_rollback"] += 1
+        email, pw = self.accounts[uid][0], self.pw_of[uid]
+        login = lambda must: self.scenario_call(
+            Call("login", [("email", email, "text"), ("password", pw, "text")], (ANON, None),
+                 expect=self.expect_login), must)
+        verifying = [kid for kid, k in self.keys.items() if k["state"] == "verifying"]
+        with self.conn.cursor() as c:
+            c.execute("BEGIN; SAVEPOINT a")
+        self.in_txn = True
+        try:
+            self.scenario_call(Call("create_signing_key", [("alg", "HS256", "text"),
+                                                           ("secret", "rolled-back-" + ascii_word(self.rng, 24, 30), "text")],
+                                    (None, None), expect=self.expect_create_key), "ok")
+            if verifying:
+                self.scenario_call(Call("retire_signing_key", [("kid", self.rng.choice(verifying), "text")],
+                                        (None, None), expect=self.expect_retire_key), "ok")
+            login("ok")
+            token = self.tokens[-1]
+            with self.conn.cursor() as c:
+                c.execute("ROLLBACK TO SAVEPOINT a")
+            self.load_keys()
+            login("ok")
+            self.scenario_call(Call("verify_token", [("token", token, "text")], (None, None),
+                                    expect=self.expect_verify), "28000")
+            self.scenario_call(Call("verify_token", [("token", self.tokens[-1], "text")], (None, None),
+                                    expect=self.expect_verify), "ok")
+            with self.conn.cursor() as c:
+                c.execute("COMMIT")
+        except psycopg2.Error as e:
+            print("key rollback scenario: %s" % e)
+            with self.conn.cursor() as c:
+                c.execute("ROLLBACK")
+        finally:
+            self.in_txn = False
+            self.key_creates -= 1
+            self.load_keys()
+        self.stats["hashes"] += 2
+
     def scenario_call(self, call, must):
         call.must = must
         self.one(call, in_txn=self.in_txn)
@@ -2595,10 +2683,41 @@ class Fuzzer:
                 f.seek(self.log_pos)
                 data = f.read()
                 self.log_pos += len(data)
-            for line in data.decode("utf-8", "replace").splitlines():
+            text = data.decode("utf-8", "replace")
+            for line in text.splitlines():
                 if LOG_ALARMS.search(line):
                     self.failures.append(("server-log", line, None))
                     print("=== FAILURE (server log): %s" % line, flush=True)
+            self.scan_log(text)
+
+    def scan_log(self, text):
+        """Functions that take a password or a secret hide their statement
+        (errhidestmt): no error of the extension's own may come with a
+        STATEMENT line that calls one of them. PostgreSQL's own errors before
+        the function runs (no EXECUTE, a jsonb literal it refuses) do log the
+        statement: those are only counted."""
+        last_error = None
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if " ERROR:  " in line:
+                last_error = line
+            elif " STATEMENT:  " in line and last_error is not None:
+                j = i + 1
+                while j < len(lines) and lines[j].startswith("\t"):
+                    j += 1
+                stmt = "\n".join(lines[i:j])
+                if HIDDEN_CALL.search(stmt):
+                    if OWN_ERROR.search(last_error):
+                        what = "the statement of a call that takes a password was logged after %r: %s" % (
+                            last_error.split(" ERROR:  ", 1)[1][:80], stmt[:300])
+                        self.oracles.append(("server-log", what, None))
+                        print("=== ORACLE (server log): %s" % what, flush=True)
+                    else:
+                        self.counts["pg_logged"] += 1
+                last_error = None
+            elif re.match(r"\d{4}-\d\d-\d\d ", line) and " DETAIL:  " not in line and " HINT:  " not in line \
+                    and " CONTEXT:  " not in line:
+                last_error = None
 
     def contexts(self):
         with self.conn.cursor() as c:
@@ -2649,14 +2768,20 @@ class Fuzzer:
                 self.legacy_scenario()
             elif r < 0.0230 and self.counts["no_key"] < 3:
                 self.no_key_scenario()
-            elif r < 0.0245 and low_until is None:
-                # a stretch with a small budget: known accounts run out of it
+            elif r < 0.0235 and self.counts["key_rollback"] < 3:
+                self.key_rollback_scenario()
+            elif r < 0.0250 and low_until is None:
+                # a stretch with a small budget: known accounts run out of it;
+                # sometimes import_users' cost bounds are lowered too
                 self.set_limit(self.rng.choice([1, 2, 3, 5]))
+                if self.rng.random() < 0.5:
+                    self.set_import_bounds(self.rng.choice([8, 19455, 19456, 65535]), self.rng.choice([1, 2, 3]))
                 low_until = self.stats["calls"] + 300
             else:
                 self.one(self.gen_call())
             if low_until is not None and self.stats["calls"] >= low_until:
                 self.set_limit(LOGIN_MAX_FAILURES)
+                self.set_import_bounds(*IMPORT_BOUNDS)
                 low_until = None
             if self.stats["calls"] >= next_check:
                 next_check += 500
@@ -2675,6 +2800,7 @@ class Fuzzer:
                 break
         if low_until is not None:
             self.set_limit(LOGIN_MAX_FAILURES)
+            self.set_import_bounds(*IMPORT_BOUNDS)
         # every run exercises the scenarios at least once
         if self.counts.get("lockout_scenarios", 0) == 0:
             self.lockout_scenario()
@@ -2682,6 +2808,8 @@ class Fuzzer:
             self.legacy_scenario()
         if self.counts["no_key"] == 0:
             self.no_key_scenario()
+        if self.counts["key_rollback"] == 0:
+            self.key_rollback_scenario()
         self.elapsed = time.time() - t0
         return self.finish()
 
@@ -2715,8 +2843,12 @@ class Fuzzer:
         print("   web-role calls with claims that passed: %d; outcomes judged exactly by the model: %d; "
               "PT429: %d; failed calls fingerprinted: %d" % (n["claims_ok"], n["judged"], n["lockouts"],
                                                              n["fingerprints"]))
-        print("   scenarios: lockout %d, legacy import %d, no signing key %d, hash upgrades seen %d" % (
-            n.get("lockout_scenarios", 0), n["legacy"], n["no_key"], n["upgrades"]))
+        print("   scenarios: lockout %d, legacy import %d, no signing key %d, key rollback %d, hash upgrades seen %d" % (
+            n.get("lockout_scenarios", 0), n["legacy"], n["no_key"], n["key_rollback"], n["upgrades"]))
+        if self.o.server_log:
+            print("   server log: no hidden statement after the extension's own errors; %d statements with a password "
+                  "argument logged by PostgreSQL's own errors before the call (no EXECUTE, a refused jsonb literal)"
+                  % n["pg_logged"])
         states = {}
         for k, v in self.by_state.items():
             s = k.split(" ")[1]
@@ -2758,6 +2890,28 @@ class Fuzzer:
         return 1 if bad else 0
 
 
+def import_element_refusal(e, bounds):
+    """Why import_users must refuse this element, or None when it may pass."""
+    if not isinstance(e, dict):
+        return "not an object"
+    for k, v in e.items():
+        if k not in ("email", "password", "password_hash", "display_name"):
+            return "unknown key %r" % k[:20]
+        if not isinstance(v, str):
+            return "%s is not a string" % k
+    if "email" not in e or model_email_ok(e["email"]) is False:
+        return "email"
+    if "display_name" not in e or model_name_ok(e["display_name"]) is False:
+        return "display_name"
+    if ("password" in e) == ("password_hash" in e):
+        return "password and password_hash: exactly one"
+    if "password" in e and not model_password_ok(e["password"]):
+        return "password policy"
+    if "password_hash" in e and model_phc_ok(e["password_hash"], *bounds) is False:
+        return "password_hash"
+    return None
+
+
 def hash_current(h):
     """Is the stored hash at least the current cost (19 MiB, t=2, the
     defaults, which the fuzzer does not change)?"""
@@ -2787,6 +2941,8 @@ def may_execute(role, fn):
         return True
     if role == MEMBER_ROLE:
         return U in GRANTS[fn]
+    if role == TRUSTED:
+        return fn not in KEY_FNS
     return role in GRANTS[fn]
 
 
