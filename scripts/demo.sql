@@ -17,7 +17,7 @@ SELECT * FROM userservice.create_user('ANN@example.com', 'another password', 'Im
 \echo '-- a stale expected_version is refused (PT409)'
 SELECT * FROM userservice.update_user(:demo_id, '{"display_name": "Late"}', 1);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-\echo '-- login: an HS256 token (the secret is in .pgdata/postgresql.conf)'
+\echo '-- login: an HS256 token signed by the key run.sh made (userservice.signing_keys)'
 SELECT left(access_token, 24) || '...' AS access_token, token_type, expires_in
   FROM userservice.login('ann@example.com', 'correct horse battery');
 \echo '-- a wrong password and an unknown email get the same answer (28P01)'
@@ -25,6 +25,9 @@ SELECT * FROM userservice.login('ann@example.com', 'wrong password');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM userservice.login('nobody@example.com', 'wrong password');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+\echo '-- both were counted by the login throttle, the unknown email too (so PT429 tells nothing)'
+SELECT address, failures FROM userservice.login_attempts('ann@example.com');
+SELECT address, failures FROM userservice.login_attempts('nobody@example.com');
 \echo '-- a post, and users with their posts in one statement'
 SELECT title FROM userservice.create_post(:demo_id, 'Hello', 'First post');
 SELECT id, email, jsonb_array_length(posts) AS posts FROM userservice.list_users_with_posts(only_active => true);

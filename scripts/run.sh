@@ -34,9 +34,6 @@ if [ ! -s "$DATA/PG_VERSION" ]; then
     echo "== creating cluster in $DATA"
     if [ "$(id -u)" -eq 0 ]; then install -d -o postgres "$DATA"; fi
     "${RUN[@]}" "$BIN/initdb" -D "$DATA" -E UTF8 --locale=C.UTF-8 -A trust -U postgres >/dev/null
-    # A random token secret for this local cluster (PostgREST needs the same one).
-    secret="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-    echo "userservice.jwt_secret = '$secret'" | "${RUN[@]}" tee -a "$DATA/postgresql.conf" >/dev/null
 fi
 if ! "${RUN[@]}" "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
     echo "== starting cluster on port $PORT, socket $SOCK"
@@ -48,6 +45,19 @@ PSQL=(psql -X -h "$SOCK" -p "$PORT" -U postgres)
 "${PSQL[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'userservice'" | grep -q 1 ||
     "${PSQL[@]}" -d postgres -qc "CREATE DATABASE userservice"
 "${PSQL[@]}" -d userservice -qc "CREATE EXTENSION IF NOT EXISTS userservice; ALTER EXTENSION userservice UPDATE" 2>&1 | grep -v "^NOTICE" || true
+# A cluster made by the run.sh of 1.2 keeps its secret in postgresql.conf,
+# where every role can read it: the update moved it into signing_keys; now
+# remove it and rotate, as the README's upgrade procedure says.
+if grep -q '^userservice.jwt_secret' "$DATA/postgresql.conf"; then
+    "${RUN[@]}" sed -i '/^userservice.jwt_secret/d' "$DATA/postgresql.conf"
+    "${RUN[@]}" "$BIN/pg_ctl" -D "$DATA" reload >/dev/null
+    "${PSQL[@]}" -d userservice -qAtc "SELECT userservice.create_signing_key('HS256')" >/dev/null
+    "${PSQL[@]}" -d userservice -qAtc "SELECT userservice.retire_signing_key(kid) FROM userservice.signing_keys WHERE omit_kid AND state = 'verifying'" >/dev/null
+    echo "== moved the old jwt_secret out of postgresql.conf and rotated to a new signing key"
+fi
+# A random signing key for this local cluster, made once (PostgREST reads it with jwks(true)).
+"${PSQL[@]}" -d userservice -tAc "SELECT count(*) FROM userservice.signing_keys WHERE state = 'signing'" | grep -qx 0 &&
+    "${PSQL[@]}" -d userservice -qAtc "SELECT 'signing key ' || userservice.create_signing_key('HS256') || ' created'"
 
 echo "== demo (psql -f scripts/demo.sql)"
 "${PSQL[@]}" -d userservice -f scripts/demo.sql

@@ -28,6 +28,11 @@ echo "== running the tests in $WORK"
 ) 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 
+# The unit tests of the plain-C input rules need no server (TAP lines).
+echo "== unit tests (test/unit)"
+(cd "$WORK" && "${RUN[@]}" make -s -C test/unit check) 2>&1 | tee -a "$LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
 # A pass/fail summary over every suite: pg_regress and isolation tests, and
 # TAP test files.
 passed=$(grep -Ec '^(ok|test) .*\.\.\. ok|^ok [0-9]+ +[-+] |^test/t/.* \.+ ok' "$LOG")

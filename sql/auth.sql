@@ -291,6 +291,32 @@ SELECT set_config('request.headers', '{"x-forwarded-for": "not-an-address"}', fa
 SELECT pg_temp.login_error('auth-junk@example.com', 'guess-number-1') AS junk_1;
 SELECT pg_temp.attempts('auth-junk@example.com') AS junk_counted_as_email_only;
 
+-- How addresses are counted (the red team's finding: every IPv4 client of a
+-- dual-stack proxy was one IPv6 /64): an IPv4 address wrapped in IPv6 is that
+-- IPv4 address; a port and brackets are dropped; loopback is itself.
+CREATE FUNCTION pg_temp.counted_as(header text, email text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('request.headers', json_build_object('x-forwarded-for', header)::text, false);
+    PERFORM pg_temp.login_error(email, 'guess-number-1');
+    RETURN (SELECT string_agg(address, ',') FROM userservice.login_attempts(email) WHERE address <> '');
+END
+$$;
+SELECT header, pg_temp.counted_as(header, 'auth-addr-' || n || '@example.com') AS counted_as
+FROM (VALUES (1, '::ffff:6.6.6.6'), (2, '64:ff9b::6.6.6.6'), (3, '6.6.6.6:8080'),
+             (4, '[2001:db8:5:6::7]:443'), (5, '::1'), (6, 'fe80::1%eth0'), (7, '2001:db8::1, 2001:db8::2')) v(n, header)
+ORDER BY n;
+
+-- A session whose own login role is a web role could send any header (a
+-- SQL client, not PostgREST's authenticator): its header is not believed.
+CREATE ROLE regress_auth_direct IN ROLE userservice_anon;
+SET SESSION AUTHORIZATION regress_auth_direct;
+SELECT set_config('request.headers', '{"x-forwarded-for": "203.0.113.7"}', false) IS NOT NULL AS spoofs_the_owner;
+SELECT pg_temp.login_error('auth-direct@example.com', 'guess-number-9') AS direct_guess;
+RESET SESSION AUTHORIZATION;
+SELECT pg_temp.attempts('auth-direct@example.com') AS counted_without_address;
+DROP ROLE regress_auth_direct;
+
 SELECT set_config('request.headers', '', false) AS headers_cleared;
 RESET userservice.login_address_header;
 RESET userservice.login_max_failures;
@@ -465,6 +491,15 @@ SELECT userservice.login('auth-ann@example.com', NULL);
 \echo :LAST_ERROR_SQLSTATE
 SELECT userservice.verify_token(NULL);
 \echo :LAST_ERROR_SQLSTATE
+-- A password of more than 1024 bytes is refused before any hashing: no
+-- email could have it (new passwords are at most 128 characters).
+SELECT userservice.login('auth-ann@example.com', repeat('x', 1025));
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.login_error('auth-nobody-long@example.com', repeat('x', 1024)) AS exactly_1024;
+SELECT pg_temp.attempts('auth-nobody-long@example.com') AS counted_1024_but_not_1025;
+-- So is an email of more bytes than any email may have, before normalizing it.
+SELECT userservice.login(repeat('a', 1017) || '@example.com', 'any password');
+\echo :LAST_ERROR_SQLSTATE
 
 ----------------------------------------------------------------------
 -- signing keys, and the settings behind tokens
@@ -629,7 +664,8 @@ SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 
 SELECT userservice.change_password('wrong-current-1', 'kay-password-2');
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
-SELECT pg_temp.attempts('auth-kay@example.com') AS kay;
+-- (counted for the user, not for its email, which the user may change)
+SELECT pg_temp.attempts('auth-kay@example.com') AS kay_email;
 BEGIN;
 SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1, 'exp', 4102444800)::text, true) \gset
 SELECT userservice.change_password('wrong-current-2', 'kay-password-2');
@@ -643,6 +679,17 @@ SELECT userservice.change_password('kay-password-1', 'kay-password-2');
 \echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
 ROLLBACK;
+-- Changing one's email does not give the budget back (the red team's
+-- rotation: 1.3 first keyed change_password by the email).
+SELECT email FROM userservice.update_user(:kay_id, '{"email": "auth-kay-2@example.com"}');
+BEGIN;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1, 'exp', 4102444800)::text, true) \gset
+\set VERBOSITY terse
+SELECT userservice.change_password('wrong-current-3', 'kay-password-2');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+ROLLBACK;
+SELECT email FROM userservice.update_user(:kay_id, '{"email": "auth-kay@example.com"}');
 SELECT userservice.unlock_user(:kay_id);
 RESET userservice.login_max_failures;
 

@@ -498,3 +498,20 @@ SELECT userservice.logout_all();
 SELECT pg_temp.try('SELECT userservice.me()') AS me_after;
 ROLLBACK;
 SELECT userservice.delete_user(:tx_id);
+
+-- One indexed read of the caller per transaction: three calls with the same
+-- claims read users once (the verdict is kept while nothing is written).
+SELECT id AS once_id FROM userservice.create_user('authz-once@example.com', 'once-password-1', 'Once') \gset
+SELECT userservice.verify_token(access_token)::text AS once_claims
+FROM userservice.login('authz-once@example.com', 'once-password-1') \gset
+BEGIN;
+SELECT coalesce(idx_scan, 0) AS scans_before FROM pg_stat_xact_user_tables WHERE relid = 'userservice.users'::regclass \gset
+SELECT set_config('role', 'userservice_user', true) AS role,
+       set_config('request.jwt.claims', :'once_claims', true) IS NOT NULL AS claims_set;
+SELECT userservice.check_request();
+SELECT userservice.check_request();
+SELECT userservice.check_request();
+SELECT set_config('role', 'none', true) AS role;
+SELECT idx_scan - :scans_before AS users_index_scans FROM pg_stat_xact_user_tables WHERE relid = 'userservice.users'::regclass;
+ROLLBACK;
+SELECT userservice.delete_user(:once_id);

@@ -4,6 +4,22 @@
 -- closed, a trusted role instead of "any role that fits no rule".
 \echo Use "ALTER EXTENSION userservice UPDATE TO '1.3'" to load this file. \quit
 
+-- The schema's owner could rename it and put tables of its own under its
+-- name, which the SECURITY DEFINER functions would then use as the installing
+-- superuser. CREATE EXTENSION makes the schema as the superuser; one made
+-- beforehand by another role is refused (and checked again at run time).
+DO $$
+BEGIN
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+             WHERE n.nspname OPERATOR(pg_catalog.=) '@extschema@') THEN
+        RAISE EXCEPTION 'schema @extschema@ is not owned by a superuser'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Its owner could replace the tables the extension''s functions use as a superuser.',
+                  HINT = 'ALTER SCHEMA @extschema@ OWNER TO a superuser, then create or update the extension again.';
+    END IF;
+END
+$$;
+
 -- Callers that act without claims: superusers and members of this role.
 -- Every other caller is a web role by its claims, or is refused (42501).
 DO $$
@@ -121,6 +137,40 @@ COMMENT ON TABLE @extschema@.login_throttle IS
 $$Failed logins per window. email_key: BLAKE2b-128 of the normalized email ('' for an address's own budget); address: the client address ('' for the email's own budget); trusted_until: a login from this address to this email succeeded. Rows go once expires_at has passed.$$;
 REVOKE ALL ON TABLE @extschema@.login_throttle FROM PUBLIC;
 
+-- Only the owner reads the tables: revoke what default privileges (ALTER
+-- DEFAULT PRIVILEGES ... GRANT ... ON TABLES) or a grant by hand gave anyone,
+-- and the right to create objects in the schema.
+DO $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN
+        SELECT c.oid::pg_catalog.regclass AS rel, a.grantee
+          FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+         WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+           AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'S']::"char"[])
+           AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+    LOOP
+        IF g.grantee OPERATOR(pg_catalog.=) 0 THEN
+            EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC', g.rel);
+        ELSE
+            EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM %I', g.rel, g.grantee::pg_catalog.regrole);
+        END IF;
+    END LOOP;
+    FOR g IN
+        SELECT a.grantee FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+         WHERE n.nspname OPERATOR(pg_catalog.=) '@extschema@' AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE'
+           AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner
+    LOOP
+        IF g.grantee OPERATOR(pg_catalog.=) 0 THEN
+            REVOKE CREATE ON SCHEMA @extschema@ FROM PUBLIC;
+        ELSE
+            EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA @extschema@ FROM %I', g.grantee::pg_catalog.regrole);
+        END IF;
+    END LOOP;
+END
+$$;
+
 -- Entry points of 1.3: keys from the table, the throttle.
 CREATE OR REPLACE FUNCTION @extschema@.login(email text, password text)
 RETURNS @extschema@.login_result
@@ -186,6 +236,12 @@ REVOKE ALL ON FUNCTION @extschema@.unlock_user(bigint),
 GRANT EXECUTE ON FUNCTION @extschema@.unlock_user(bigint),
                           @extschema@.login_attempts(text)
     TO userservice_admin;
+-- A signed-in user may call these too, only to be refused by the function
+-- itself: a refusal by the privilege check would log the statement's text,
+-- password included, where the function's own errors do not.
+GRANT EXECUTE ON FUNCTION @extschema@.login(text, text),
+                          @extschema@.create_user(text, text, text)
+    TO userservice_user;
 
 -- The trusted role may call what an administrator may (but not manage keys).
 GRANT EXECUTE ON FUNCTION @extschema@.create_user(text, text, text),

@@ -58,6 +58,10 @@ AS 'MODULE_PATHNAME', 'us_update_user_1_1'
 LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 
+REVOKE EXECUTE ON FUNCTION @extschema@.login(text, text),
+                           @extschema@.create_user(text, text, text)
+    FROM userservice_user;
+
 -- The trusted role is cluster-wide and stays; it loses its grants here.
 REVOKE ALL ON FUNCTION @extschema@.create_user(text, text, text),
                        @extschema@.get_user(bigint),

@@ -234,5 +234,48 @@ SELECT * FROM userservice.create_user('zwj@validation.test', 'password123', U&'\
 SELECT display_name = U&'A\200DB' AS kept FROM userservice.create_user('zwj@validation.test', 'password123', U&'A\200DB');
 SELECT userservice.delete_user(id) FROM userservice.get_user_by_email('zwj@validation.test');
 
+------------------------------------------------------------------------------
+-- Look-alikes the review found (1.3): each was a second account in 1.2.
+------------------------------------------------------------------------------
+-- What a statement answered: SQLSTATE | message | detail.
+CREATE FUNCTION pg_temp.error_of(stmt text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    st text; msg text; det text;
+BEGIN
+    EXECUTE stmt;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+    RETURN st || ' | ' || msg || ' | ' || det;
+END
+$$;
+-- The invisible characters the hand-written list missed, by ICU's properties.
+SELECT label, pg_temp.error_of(format('SELECT userservice.create_user(%L, %L, %L)', e, 'password123', 'Look')) AS outcome
+FROM (VALUES (1, 'U+034F combining grapheme joiner', U&'ad\034Fmin@validation.test'),
+             (2, 'U+061C arabic letter mark', U&'ad\061Cmin@validation.test'),
+             (3, 'U+180E mongolian vowel separator', U&'ad\180Emin@validation.test'),
+             (4, 'U+FE0F variation selector 16', U&'ad\FE0Fmin@validation.test'),
+             (5, 'U+E0041 tag latin capital a', U&'ad\+0E0041min@validation.test'),
+             (6, 'fullwidth admin (changes under NFKC)', U&'\FF41\FF44\FF4D\FF49\FF4E@validation.test'),
+             (7, 'Cyrillic a in a Latin word (mixed script)', U&'\0430dmin@validation.test')) v(n, label, e)
+ORDER BY n;
+-- NFC and NFD spellings of one email are one account: the second is 23505,
+-- and the stored email is NFC whichever spelling came first.
+SELECT email = U&'\00E9mile@validation.test' AS stored_nfc
+  FROM userservice.create_user(U&'e\0301mile@validation.test', 'password123', 'Emile');
+SELECT pg_temp.error_of(format('SELECT userservice.create_user(%L, %L, %L)', U&'\00E9mile@validation.test', 'password123', 'Emile 2')) AS nfc_twin;
+SELECT id IS NOT NULL AS found_by_nfd FROM userservice.get_user_by_email(U&'E\0301MILE@validation.test');
+SELECT userservice.delete_user(id) FROM userservice.get_user_by_email(U&'\00E9mile@validation.test');
+-- A script of its own in the local part is fine; so are non-Latin domains.
+SELECT email FROM userservice.create_user(U&'\043F\0440\0438\043C\0435\0440@validation.test', 'password123', 'Primer');
+SELECT userservice.delete_user(id) FROM userservice.get_user_by_email(U&'\043F\0440\0438\043C\0435\0440@validation.test');
+-- Names made only of fillers that render as nothing are blank.
+SELECT label, pg_temp.error_of(format('SELECT userservice.create_user(%L, %L, %L)', 'filler@validation.test', 'password123', nm)) AS outcome
+FROM (VALUES (1, 'U+3164 hangul filler', U&'\3164\3164'),
+             (2, 'U+2800 braille pattern blank', U&'\2800'),
+             (3, 'U+115F U+1160 hangul choseong and jungseong fillers', U&'\115F\1160')) v(n, label, nm)
+ORDER BY n;
+
 -- Net effect of this file: exactly the accepted accounts.
 SELECT count(*) - :n0 AS rows_added, :accepted AS accepted FROM userservice.users;

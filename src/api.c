@@ -34,27 +34,6 @@ us_arg_int64(FunctionCallInfo fcinfo, int argno, const char *name)
 	return PG_GETARG_INT64(argno);
 }
 
-static void
-hide_statement(void *arg)
-{
-	errhidestmt(true);
-}
-
-void
-us_hide_statement_begin(HideStatement *h)
-{
-	h->callback.callback = hide_statement;
-	h->callback.arg = NULL;
-	h->callback.previous = error_context_stack;
-	error_context_stack = &h->callback;
-}
-
-void
-us_hide_statement_end(HideStatement *h)
-{
-	error_context_stack = h->callback.previous;
-}
-
 Jsonb *
 us_arg_jsonb(FunctionCallInfo fcinfo, int argno, const char *name)
 {

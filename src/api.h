@@ -10,6 +10,7 @@
 #include "fmgr.h"
 #include "utils/jsonb.h"
 
+#include "log_privacy.h"
 #include "page.h"
 #include "user_store.h"
 
@@ -17,20 +18,6 @@ extern text *us_arg_text(FunctionCallInfo fcinfo, int argno, const char *name);
 extern int64 us_arg_int64(FunctionCallInfo fcinfo, int argno, const char *name);
 extern Jsonb *us_arg_jsonb(FunctionCallInfo fcinfo, int argno, const char *name);
 
-/*
- * For the functions that take a password or a secret: no error, warning or
- * notice raised during the call logs the statement's text (errhidestmt), so
- * that a failed login sent as a simple query does not put the password in
- * the server log. Call us_hide_statement_begin first and
- * us_hide_statement_end before returning (an error unwinds it by itself).
- */
-typedef struct HideStatement
-{
-	ErrorContextCallback callback;
-} HideStatement;
-
-extern void us_hide_statement_begin(HideStatement *h);
-extern void us_hide_statement_end(HideStatement *h);
 
 /* The paging arguments (page.h); 22023 naming the argument when out of range. */
 extern void us_arg_page(FunctionCallInfo fcinfo, int size_argno, int after_argno,

@@ -69,14 +69,12 @@ auth_legacy_login(text *email, text *password, LoginResult *out)
 	bool		found;
 	bool		ok;
 	char		dummy[US_HASH_MAX_LEN];
-	int64		now;
-	char	   *claims;
 
 	found = auth_store_find_login_legacy(email, &account);
 	if (found)
 		check_lockout(&account);
 	if (!found)
-		auth_service_dummy_hash(dummy, sizeof(dummy));
+		us_dummy_hash(dummy, sizeof(dummy));
 	ok = us_verify_password(found ? account.hashed_password : dummy, password, "password");
 
 	if (!found || !ok || !account.is_active)
@@ -95,14 +93,7 @@ auth_legacy_login(text *email, text *password, LoginResult *out)
 		us_hash_password(password, "password", hash);
 		(void) user_store_set_hash(account.id, hash, account.hashed_password);
 	}
-
-	now = (int64) time(NULL);
-	claims = us_claims_build(account.id,
-							 account.is_admin ? "userservice_admin" : "userservice_user",
-							 now, now + us_jwt_lifetime, account.token_version,
-							 us_jwt_audience);
-	out->access_token = us_token_sign(&ring->keys[0], claims);
-	out->expires_in = us_jwt_lifetime;
+	auth_service_issue(&ring->keys[0], &account, out);
 }
 
 Jsonb *

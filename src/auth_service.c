@@ -33,15 +33,6 @@ raise_bad_credentials(void)
 }
 
 void
-auth_service_dummy_hash(char *out, size_t size)
-{
-	/* Verifying against it costs what a real hash costs: an unknown email is as slow. */
-	snprintf(out, size, "$argon2id$v=19$m=%d,t=%d,p=1$c2FsdHNhbHRzYWx0c2FsdA$%s",
-			 us_password_hash_memory_kb, us_password_hash_iterations,
-			 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-}
-
-void
 auth_service_check_new_password(text *password, const char *field)
 {
 	const char *reason = us_check_password(VARDATA_ANY(password),
@@ -74,13 +65,14 @@ auth_service_login(const Caller *caller, text *email, text *password, LoginResul
 	bool		found;
 	bool		ok;
 	char		dummy[US_HASH_MAX_LEN];
-	int64		now;
-	char	   *claims;
 
 	us_caller_require_not_user(caller);
 	key = us_keyring_signing_key(us_keyring());	/* 55000 before any work */
 	if (VARSIZE_ANY_EXHDR(password) > US_PASSWORD_MAX_BYTES)
 		us_raise_invalid_field("password", "must be at most 1024 bytes");
+	/* No email is longer; normalizing a huge one would cost before any count. */
+	if (VARSIZE_ANY_EXHDR(email) > US_EMAIL_MAX_BYTES)
+		us_raise_invalid_field("email", "must be at most 254 characters");
 
 	normalized = user_service_normalize_email(email);
 	found = auth_store_find_login(normalized, &account);
@@ -88,19 +80,25 @@ auth_service_login(const Caller *caller, text *email, text *password, LoginResul
 	login_throttle_reserve(&attempt);	/* counted before the password is checked */
 
 	if (!found)
-		auth_service_dummy_hash(dummy, sizeof(dummy));
+		us_dummy_hash(dummy, sizeof(dummy));
 	ok = us_verify_password(found ? account.hashed_password : dummy, password, "password");
 	if (!found || !ok || !account.is_active)
 		raise_bad_credentials();
 
 	login_throttle_succeeded(&attempt);
 	upgrade_hash(account.id, account.hashed_password, password);
+	auth_service_issue(key, &account, out);
+}
 
-	now = (int64) time(NULL);
-	claims = us_claims_build(account.id,
-							 account.is_admin ? "userservice_admin" : "userservice_user",
-							 now, now + us_jwt_lifetime, account.token_version,
-							 us_jwt_audience);
+void
+auth_service_issue(const SigningKey *key, const LoginAccount *account, LoginResult *out)
+{
+	int64		now = (int64) time(NULL);
+	char	   *claims = us_claims_build(account->id,
+										 account->is_admin ? "userservice_admin" : "userservice_user",
+										 now, now + us_jwt_lifetime, account->token_version,
+										 us_jwt_audience);
+
 	out->access_token = us_token_sign(key, claims);
 	out->expires_in = us_jwt_lifetime;
 	pfree(claims);
@@ -149,7 +147,7 @@ auth_service_change_password(const Caller *caller, text *current_password,
 		user_service_raise_not_found(id);
 
 	/* A stolen token must not make current_password a free guessing oracle. */
-	login_throttle_attempt(account.email, &attempt);
+	login_throttle_attempt_for_user(id, &attempt);
 	login_throttle_reserve(&attempt);
 	if (!us_verify_password(account.hashed_password, current_password, "current_password"))
 		us_raise(US_ERR_BAD_CREDENTIALS, "invalid password",
@@ -177,7 +175,7 @@ auth_service_unlock(const Caller *caller, int64 user_id)
 	us_caller_require_admin(caller);
 	if (!user_store_get(user_id, &row))
 		user_service_raise_not_found(user_id);
-	login_throttle_clear(row.email);
+	login_throttle_clear(user_id, row.email);
 }
 
 void

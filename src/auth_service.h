@@ -11,7 +11,9 @@
 #include "utils/jsonb.h"
 #include "utils/tuplestore.h"
 
+#include "auth_store.h"
 #include "caller.h"
+#include "keyring.h"
 
 typedef struct LoginResult
 {
@@ -45,10 +47,12 @@ extern void auth_service_login_attempts(const Caller *caller, text *email,
 /* Clear a user's login throttle (admins). */
 extern void auth_service_unlock(const Caller *caller, int64 user_id);
 
+/* A signed access token for account under key, into out. */
+extern void auth_service_issue(const SigningKey *key, const LoginAccount *account,
+							   LoginResult *out);
+
 /* The password rules for a new password (22023 naming field). */
 extern void auth_service_check_new_password(text *password, const char *field);
 
-/* A well-formed argon2id string at the current cost that matches no password. */
-extern void auth_service_dummy_hash(char *out, size_t size);
 
 #endif

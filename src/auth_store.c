@@ -34,6 +34,12 @@ read_login_account(void *out, MemoryContext cxt)
 	MemoryContextSwitchTo(old);
 }
 
+/* The columns read_login_account reads, from users u (and login_failures f). */
+#define LOGIN_COLUMNS(lock, failures) \
+	"SELECT u.id, u.hashed_password, u.is_active," \
+	" u.role OPERATOR(pg_catalog.=) 'admin', u.token_version, " lock ", " failures ", u.email"
+#define BY_EMAIL " WHERE " US_LOWER("u.email") " OPERATOR(pg_catalog.=) " US_LOWER("$1")
+
 bool
 auth_store_find_login(text *email, LoginAccount *out)
 {
@@ -42,11 +48,8 @@ auth_store_find_login(text *email, LoginAccount *out)
 	Datum		values[1] = {PointerGetDatum(email)};
 
 	return us_spi_run_one(&plan,
-						  "SELECT u.id, u.hashed_password, u.is_active,"
-						  " u.role OPERATOR(pg_catalog.=) 'admin', u.token_version,"
-						  " NULL::pg_catalog.timestamptz, 0, u.email"
-						  " FROM userservice.users u"
-						  " WHERE " US_LOWER("u.email") " OPERATOR(pg_catalog.=) " US_LOWER("$1"),
+						  LOGIN_COLUMNS("NULL::pg_catalog.timestamptz", "0")
+						  " FROM userservice.users u" BY_EMAIL,
 						  1, types, values, NULL, false, SPI_OK_SELECT,
 						  read_login_account, out);
 }
@@ -59,13 +62,10 @@ auth_store_find_login_legacy(text *email, LoginAccount *out)
 	Datum		values[1] = {PointerGetDatum(email)};
 
 	return us_spi_run_one(&plan,
-						  "SELECT u.id, u.hashed_password, u.is_active,"
-						  " u.role OPERATOR(pg_catalog.=) 'admin', u.token_version,"
-						  " f.locked_until, COALESCE(f.failures, 0), u.email"
+						  LOGIN_COLUMNS("f.locked_until", "COALESCE(f.failures, 0)")
 						  " FROM userservice.users u"
 						  " LEFT JOIN userservice.login_failures f"
-						  " ON f.user_id OPERATOR(pg_catalog.=) u.id"
-						  " WHERE " US_LOWER("u.email") " OPERATOR(pg_catalog.=) " US_LOWER("$1"),
+						  " ON f.user_id OPERATOR(pg_catalog.=) u.id" BY_EMAIL,
 						  1, types, values, NULL, false, SPI_OK_SELECT,
 						  read_login_account, out);
 }
@@ -78,9 +78,7 @@ auth_store_find_login_by_id(int64 user_id, LoginAccount *out)
 	Datum		values[1] = {Int64GetDatum(user_id)};
 
 	return us_spi_run_one(&plan,
-						  "SELECT u.id, u.hashed_password, u.is_active,"
-						  " u.role OPERATOR(pg_catalog.=) 'admin', u.token_version,"
-						  " NULL::pg_catalog.timestamptz, 0, u.email"
+						  LOGIN_COLUMNS("NULL::pg_catalog.timestamptz", "0")
 						  " FROM userservice.users u WHERE u.id OPERATOR(pg_catalog.=) $1",
 						  1, types, values, NULL, false, SPI_OK_SELECT,
 						  read_login_account, out);

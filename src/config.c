@@ -25,8 +25,8 @@ int			us_login_window = 900;
 int			us_login_max_account_failures = 100;
 int			us_login_max_address_failures = 100;
 char	   *us_login_address_header = NULL;
-int			us_import_max_hash_memory_kb = 64 * 1024;
-int			us_import_max_hash_iterations = 4;
+int			us_import_max_hash_memory_kb = 0;
+int			us_import_max_hash_iterations = 0;
 
 /* Refuse a short secret; never echo the value in the message. */
 static bool
@@ -154,18 +154,18 @@ us_define_settings(void)
 							   NULL, NULL, NULL);
 
 	DefineCustomIntVariable("userservice.import_max_hash_memory",
-							"Dearest argon2id memory cost import_users accepts in a password_hash.",
-							"Every login attempt on that email pays it.",
+							"Dearest argon2id memory cost import_users accepts in a password_hash (0: password_hash_memory).",
+							"Every login attempt on that email pays it; a dearer one than the current cost makes those logins slower than an unknown email's.",
 							&us_import_max_hash_memory_kb,
-							64 * 1024, 8, 4 * 1024 * 1024,
+							0, 0, 4 * 1024 * 1024,
 							PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("userservice.import_max_hash_iterations",
-							"Dearest argon2id time cost (passes) import_users accepts in a password_hash.",
-							"Every login attempt on that email pays it.",
+							"Dearest argon2id time cost (passes) import_users accepts in a password_hash (0: password_hash_iterations).",
+							"Every login attempt on that email pays it; a dearer one than the current cost makes those logins slower than an unknown email's.",
 							&us_import_max_hash_iterations,
-							4, 1, 1000,
+							0, 0, 1000,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 

@@ -164,14 +164,18 @@ us_run_throttle_worker(ThrottleJob *job)
 	memcpy(shared, job, sizeof(ThrottleJob));
 	shared->verdict = THROTTLE_UNKNOWN;
 	shared->retry_after = 0;
-	if (run_worker("us_throttle_worker_main", "login throttle",
-				   UInt32GetDatum(dsm_segment_handle(seg)), NULL, 0))
-	{
-		job->verdict = shared->verdict;
-		job->retry_after = shared->retry_after;
-	}
-	else
-		job->verdict = THROTTLE_UNKNOWN;
+
+	/*
+	 * Whatever run_worker says (a worker that committed and exited before we
+	 * looked reads as "not started"), once it returns no worker runs on this
+	 * segment: the verdict is the worker's, written only after its commit,
+	 * or THROTTLE_UNKNOWN.
+	 */
+	(void) run_worker("us_throttle_worker_main", "login throttle",
+					  UInt32GetDatum(dsm_segment_handle(seg)), NULL, 0);
+	pg_read_barrier();
+	job->verdict = shared->verdict;
+	job->retry_after = shared->retry_after;
 	dsm_detach(seg);
 }
 

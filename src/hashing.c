@@ -10,6 +10,9 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 
@@ -100,24 +103,100 @@ us_hash_password(text *password, const char *field, char *out)
 						   us_password_hash_memory_kb)));
 }
 
-bool
-us_verify_password(const char *stored, text *password, const char *field)
+void
+us_dummy_hash(char *out, size_t size)
 {
-	int			slot;
-	volatile bool ok = false;
+	/* Verifying against it costs what a real hash costs: an unknown email is as slow. */
+	snprintf(out, size, "$argon2id$v=19$m=%d,t=%d,p=1$c2FsdHNhbHRzYWx0c2FsdA$%s",
+			 us_password_hash_memory_kb, us_password_hash_iterations,
+			 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+}
 
-	check_size(password, field);
-	slot = acquire_slot();
+/* How long one verification at the current cost takes here (EWMA, microseconds). */
+static struct
+{
+	double		us;				/* 0: not measured yet */
+	int			iterations;		/* the cost it was measured at */
+	int			memory_kb;
+}			current_cost;
+
+/* One verification, timed without the wait for a slot. */
+static bool
+verify_timed(const char *stored, text *password, long *elapsed_us)
+{
+	int			slot = acquire_slot();
+	volatile bool ok = false;
+	TimestampTz start = 0;
+
 	PG_TRY();
 	{
+		start = GetCurrentTimestamp();
 		ok = us_password_verify(stored, VARDATA_ANY(password),
 								VARSIZE_ANY_EXHDR(password));
+		*elapsed_us = (long) (GetCurrentTimestamp() - start);
 	}
 	PG_FINALLY();
 	{
 		release_slot(slot);
 	}
 	PG_END_TRY();
+	return ok;
+}
+
+/* Wait us microseconds, answering a cancel meanwhile. */
+static void
+pad(long us)
+{
+	while (us > 0)
+	{
+		long		step = Min(us, 100000L);
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 (step + 999) / 1000, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		us -= step;
+	}
+}
+
+bool
+us_verify_password(const char *stored, text *password, const char *field)
+{
+	unsigned long long t = (unsigned long long) us_password_hash_iterations;
+	size_t		m = (size_t) us_password_hash_memory_kb * 1024;
+	int			cmp;
+	long		elapsed = 0;
+	bool		ok;
+
+	check_size(password, field);
+	if (current_cost.iterations != us_password_hash_iterations ||
+		current_cost.memory_kb != us_password_hash_memory_kb)
+	{
+		current_cost.us = 0;
+		current_cost.iterations = us_password_hash_iterations;
+		current_cost.memory_kb = us_password_hash_memory_kb;
+	}
+
+	cmp = us_password_cost_cmp(stored, t, m);
+	ok = verify_timed(stored, password, &elapsed);
+	if (cmp == 0)
+		current_cost.us = current_cost.us == 0 ? elapsed :
+			0.75 * current_cost.us + 0.25 * elapsed;
+	else if (cmp < 0)
+	{
+		/* A cheaper hash: as long as the current cost would have taken. */
+		if (current_cost.us > 0)
+			pad((long) current_cost.us - elapsed);
+		else
+		{
+			char		dummy[US_HASH_MAX_LEN];
+			long		calibration = 0;
+
+			us_dummy_hash(dummy, sizeof(dummy));
+			(void) verify_timed(dummy, password, &calibration);
+			current_cost.us = calibration;
+		}
+	}
 	return ok;
 }
 

@@ -17,8 +17,16 @@
  */
 extern void us_hash_password(text *password, const char *field, char *out);
 
-/* Does password match the stored PHC string? (constant time; 22023 as above) */
+/*
+ * Does password match the stored PHC string? (constant time; 22023 as
+ * above.) A stored hash cheaper than the current cost is padded to the time
+ * a verification at the current cost takes in this backend, so that an
+ * account with an old hash answers as slowly as an unknown email.
+ */
 extern bool us_verify_password(const char *stored, text *password, const char *field);
+
+/* A well-formed argon2id string at the current cost that matches no password. */
+extern void us_dummy_hash(char *out, size_t size);
 
 /* Is stored cheaper (or other) than the current cost settings? */
 extern bool us_hash_is_outdated(const char *stored);

@@ -67,6 +67,11 @@ import_service_users(const Caller *caller, Jsonb *users, Datum *ids_array)
 	Datum	   *hashes;
 	PatchValue (*rows)[IMPORT_NKEYS];
 	text	   *taken;
+	/* By default no dearer than the current cost, which an unknown email's login pays. */
+	int			max_m = us_import_max_hash_memory_kb > 0 ?
+		us_import_max_hash_memory_kb : us_password_hash_memory_kb;
+	int			max_t = us_import_max_hash_iterations > 0 ?
+		us_import_max_hash_iterations : us_password_hash_iterations;
 
 	us_caller_require_admin(caller);
 	if (JB_ROOT_IS_SCALAR(users) || !JB_ROOT_IS_ARRAY(users))
@@ -104,14 +109,13 @@ import_service_users(const Caller *caller, Jsonb *users, Datum *ids_array)
 			text	   *h = v[IMPORT_PASSWORD_HASH].string;
 
 			if (!us_password_is_phc(text_to_cstring(h), VARSIZE_ANY_EXHDR(h),
-									(unsigned long) us_import_max_hash_iterations,
-									(unsigned long) us_import_max_hash_memory_kb))
+									(unsigned long) max_t, (unsigned long) max_m))
 			{
 				char		reason[160];
 
 				snprintf(reason, sizeof(reason),
 						 "must be an argon2id PHC string with p=1, m at most %d and t at most %d",
-						 us_import_max_hash_memory_kb, us_import_max_hash_iterations);
+						 max_m, max_t);
 				raise_element(i, "password_hash", reason);
 			}
 		}

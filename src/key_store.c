@@ -8,16 +8,21 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 
 #include <sodium.h>
 
 #include "key_store.h"
+#include "schema_guard.h"
 #include "spi_util.h"
 
 Oid
 key_store_relid(void)
 {
-	Oid			nsp = get_namespace_oid("userservice", true);
+	Oid			nsp;
+
+	us_schema_guard();
+	nsp = get_namespace_oid("userservice", true);
 
 	return OidIsValid(nsp) ? get_relname_relid("signing_keys", nsp) : InvalidOid;
 }
@@ -35,7 +40,16 @@ key_store_load(MemoryContext cxt, SigningKey **keys)
 				" WHERE state OPERATOR(pg_catalog.<>) 'retired'"
 				" ORDER BY state OPERATOR(pg_catalog.=) 'signing' DESC, kid",
 				0, NULL);
-	us_spi_execute(plan, NULL, NULL, true, SPI_OK_SELECT);
+	/*
+	 * The latest snapshot, not the statement's: a repeatable-read
+	 * transaction (or a statement begun before a retirement committed)
+	 * would otherwise reload keys that were already retired and cache them
+	 * as current.
+	 */
+	us_schema_guard();
+	if (SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read userservice.signing_keys");
 	n = (int) SPI_processed;
 	*keys = MemoryContextAllocZero(cxt, sizeof(SigningKey) * Max(n, 1));
 	for (int i = 0; i < n; i++)

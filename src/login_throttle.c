@@ -9,6 +9,7 @@
 #include "catalog/namespace.h"
 #include "miscadmin.h"
 #include "nodes/value.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
@@ -24,6 +25,10 @@
 
 /* Expired rows each reservation deletes: more than it can add (three). */
 #define CLEANUP_PER_ATTEMPT 8
+
+static int	subjects_of(const unsigned char *key, const char *address, ThrottleSubject *s);
+static ThrottleVerdict judge(const ThrottleJob *job, const ThrottleSubject *s, int n,
+							 int pending, int32 *retry_after);
 
 /* ICU's root collation: the letter-case folding of uq_users_email. */
 static Oid
@@ -49,11 +54,86 @@ email_key(text *email, unsigned char out[US_EMAIL_KEY_BYTES])
 					   VARSIZE_ANY_EXHDR(folded), NULL, 0);
 }
 
+/* Does the session's login role act as a web role by itself? */
+static bool
+session_is_web_role(void)
+{
+	Oid			session = GetSessionUserId();
+	static const char *const web[] = {"userservice_anon", "userservice_user", "userservice_admin"};
+
+	if (superuser_arg(session))
+		return false;
+	for (int i = 0; i < lengthof(web); i++)
+	{
+		Oid			role = get_role_oid(web[i], true);
+
+		if (OidIsValid(role) && has_privs_of_role(session, role))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The address text of an IPv4 or IPv6 address given as text, as counted:
+ * an IPv4 address as it is; an IPv4 address wrapped in IPv6 (mapped,
+ * compatible, NAT64) as that IPv4 address; a global or unique-local IPv6
+ * address by its /64, the block one host usually has; other IPv6 addresses
+ * (loopback, link-local) whole. A port ("1.2.3.4:80", "[::1]:80") and a zone
+ * ("fe80::1%eth0") are dropped. false when it is no address.
+ */
+static bool
+address_key(char *text, char *out, size_t size)
+{
+	unsigned char bin[16];
+	char		buf[INET6_ADDRSTRLEN];
+	char	   *p;
+
+	if (text[0] == '[')
+	{
+		/* [v6] or [v6]:port */
+		text++;
+		if ((p = strchr(text, ']')) == NULL)
+			return false;
+		*p = '\0';
+	}
+	else if ((p = strchr(text, ':')) != NULL && strchr(p + 1, ':') == NULL)
+		*p = '\0';				/* v4:port */
+	if ((p = strchr(text, '%')) != NULL)
+		*p = '\0';
+
+	if (inet_pton(AF_INET, text, bin) == 1)
+		return inet_ntop(AF_INET, bin, out, size) != NULL;
+	if (inet_pton(AF_INET6, text, bin) != 1)
+		return false;
+
+	{
+		static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+		static const unsigned char zero[12] = {0};
+		bool		compatible = memcmp(bin, zero, 12) == 0 &&
+			(bin[12] | bin[13] | bin[14]) != 0;	/* not :: or ::1 */
+
+		if (memcmp(bin, mapped, 12) == 0 || memcmp(bin, nat64, 12) == 0 || compatible)
+			return inet_ntop(AF_INET, bin + 12, out, size) != NULL;
+	}
+	if ((bin[0] & 0xE0) == 0x20 || (bin[0] & 0xFE) == 0xFC)
+	{
+		memset(bin + 8, 0, 8);
+		if (inet_ntop(AF_INET6, bin, buf, sizeof(buf)) == NULL)
+			return false;
+		snprintf(out, size, "%s/64", buf);
+		return true;
+	}
+	return inet_ntop(AF_INET6, bin, out, size) != NULL;
+}
+
 /*
  * The client address from the trusted header (userservice.login_address_header)
  * of request.headers: its last comma-separated element, the one the reverse
- * proxy in front of PostgREST added. IPv6 addresses count by their /64, the
- * block one host usually has. "" when there is none or it is no address.
+ * proxy in front of PostgREST added. Only an authenticator's session (whose
+ * login role is no web role itself, as PostgREST's NOINHERIT authenticator)
+ * is believed: a web role that logs in by itself could send any header.
+ * "" when there is none or it is no address.
  */
 static void
 client_address(char *out, size_t size)
@@ -62,14 +142,12 @@ client_address(char *out, size_t size)
 	Jsonb	   *jb;
 	char	   *value;
 	char	   *last;
-	unsigned char bin[16];
-	char		buf[INET6_ADDRSTRLEN];
 
 	out[0] = '\0';
 	if (us_login_address_header == NULL || us_login_address_header[0] == '\0')
 		return;
 	headers = GetConfigOption("request.headers", true, false);
-	if (headers == NULL || headers[0] == '\0')
+	if (headers == NULL || headers[0] == '\0' || session_is_web_role())
 		return;
 	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(headers)));
 	if (JB_ROOT_IS_SCALAR(jb) || !JB_ROOT_IS_OBJECT(jb))
@@ -83,22 +161,27 @@ client_address(char *out, size_t size)
 		last++;
 	for (char *end = last + strlen(last); end > last && (end[-1] == ' ' || end[-1] == '\t');)
 		*--end = '\0';
-
-	if (inet_pton(AF_INET, last, bin) == 1 &&
-		inet_ntop(AF_INET, bin, buf, sizeof(buf)) != NULL)
-		snprintf(out, size, "%s", buf);
-	else if (inet_pton(AF_INET6, last, bin) == 1)
-	{
-		memset(bin + 8, 0, 8);
-		if (inet_ntop(AF_INET6, bin, buf, sizeof(buf)) != NULL)
-			snprintf(out, size, "%s/64", buf);
-	}
+	if (strlen(last) >= 64 || !address_key(last, out, size))
+		out[0] = '\0';
 }
 
 void
 login_throttle_attempt(text *email, LoginAttempt *attempt)
 {
 	email_key(email, attempt->email_key);
+	client_address(attempt->address, sizeof(attempt->address));
+}
+
+void
+login_throttle_attempt_for_user(int64 user_id, LoginAttempt *attempt)
+{
+	/* Keyed apart from every email's digest: no login can spend or reset it. */
+	static const unsigned char domain[] = "userservice change_password";
+	char		id[32];
+
+	snprintf(id, sizeof(id), INT64_FORMAT, user_id);
+	crypto_generichash(attempt->email_key, US_EMAIL_KEY_BYTES,
+					   (const unsigned char *) id, strlen(id), domain, sizeof(domain) - 1);
 	client_address(attempt->address, sizeof(attempt->address));
 }
 
@@ -128,7 +211,22 @@ login_throttle_reserve(const LoginAttempt *attempt)
 				 "A standby cannot count failed logins; log in on the primary.");
 
 	job_of(attempt, THROTTLE_RESERVE, &job);
-	us_run_throttle_worker(&job);
+
+	/*
+	 * A budget already spent is refused here, without a worker: refusals
+	 * are not counted, so this needs no write, and a burst against a spent
+	 * budget does not take the worker slots other logins need. Only the
+	 * worker's locked count may allow an attempt.
+	 */
+	{
+		ThrottleSubject s[US_THROTTLE_MAX_SUBJECTS];
+		int			n = subjects_of(job.email_key, job.address, s);
+
+		throttle_store_read(s, n, job.window_seconds);
+		job.verdict = judge(&job, s, n, 1, &job.retry_after);
+	}
+	if (job.verdict != THROTTLE_LOCKED)
+		us_run_throttle_worker(&job);
 	switch (job.verdict)
 	{
 		case THROTTLE_ALLOWED:
@@ -173,18 +271,18 @@ subjects_of(const unsigned char *key, const char *address, ThrottleSubject *s)
 	return n;
 }
 
-ThrottleVerdict
-login_throttle_reserve_in_worker(ThrottleJob *job)
+/*
+ * The verdict on subjects whose failures count pending attempts more than
+ * they show (1 before this attempt was counted, 0 after): locked when any
+ * budget would be exceeded; *retry_after is the longest wait among those.
+ */
+static ThrottleVerdict
+judge(const ThrottleJob *job, const ThrottleSubject *s, int n, int pending,
+	  int32 *retry_after)
 {
-	ThrottleSubject s[US_THROTTLE_MAX_SUBJECTS];
-	int			n = subjects_of(job->email_key, job->address, s);
 	bool		known = job->address[0] != '\0';
-	bool		trusted;
+	bool		trusted = known && s[n - 1].trusted;
 	ThrottleVerdict verdict = THROTTLE_ALLOWED;
-
-	throttle_store_cleanup(CLEANUP_PER_ATTEMPT);
-	throttle_store_count(s, n, job->window_seconds);
-	trusted = known && s[n - 1].trusted;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -203,13 +301,24 @@ login_throttle_reserve_in_worker(ThrottleJob *job)
 		else
 			limit = job->max_failures;
 
-		if (s[i].failures > limit)
+		if (s[i].failures + pending > limit)
 		{
 			verdict = THROTTLE_LOCKED;
-			job->retry_after = Max(job->retry_after, s[i].window_left);
+			*retry_after = Max(*retry_after, s[i].window_left);
 		}
 	}
 	return verdict;
+}
+
+ThrottleVerdict
+login_throttle_reserve_in_worker(ThrottleJob *job)
+{
+	ThrottleSubject s[US_THROTTLE_MAX_SUBJECTS];
+	int			n = subjects_of(job->email_key, job->address, s);
+
+	throttle_store_cleanup(CLEANUP_PER_ATTEMPT);
+	throttle_store_count(s, n, job->window_seconds);
+	return judge(job, s, n, 0, &job->retry_after);
 }
 
 void
@@ -242,9 +351,16 @@ email_key_bytea(text *email)
 }
 
 void
-login_throttle_clear(text *email)
+login_throttle_clear(int64 user_id, text *email)
 {
+	LoginAttempt by_user;
+	bytea	   *ek = palloc(VARHDRSZ + US_EMAIL_KEY_BYTES);
+
 	throttle_store_clear(email_key_bytea(email));
+	login_throttle_attempt_for_user(user_id, &by_user);
+	SET_VARSIZE(ek, VARHDRSZ + US_EMAIL_KEY_BYTES);
+	memcpy(VARDATA(ek), by_user.email_key, US_EMAIL_KEY_BYTES);
+	throttle_store_clear(ek);
 }
 
 void

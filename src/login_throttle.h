@@ -72,6 +72,12 @@ typedef struct LoginAttempt
 /* The subjects of an attempt on email (NFC-normalized) from this request. */
 extern void login_throttle_attempt(text *email, LoginAttempt *attempt);
 
+/*
+ * The subjects of a change_password attempt: the user's id rather than its
+ * email, which the user may change at will.
+ */
+extern void login_throttle_attempt_for_user(int64 user_id, LoginAttempt *attempt);
+
 /* Count the attempt before the password is checked: PT429 or PT503 else. */
 extern void login_throttle_reserve(const LoginAttempt *attempt);
 
@@ -85,8 +91,11 @@ extern void login_throttle_succeeded(const LoginAttempt *attempt);
 /* The throttle's rows for email, as login_attempts() shows them. */
 extern void login_throttle_status(text *email, Tuplestorestate *into, TupleDesc desc);
 
-/* Clear every count of an email (admin unlock, admin password change). */
-extern void login_throttle_clear(text *email);
+/*
+ * Clear every count of a user: of its email, from every address, and of its
+ * change_password attempts (admin unlock, admin password change).
+ */
+extern void login_throttle_clear(int64 user_id, text *email);
 
 /* The worker's side: reserve job's attempt in the current transaction. */
 extern ThrottleVerdict login_throttle_reserve_in_worker(ThrottleJob *job);

@@ -36,6 +36,24 @@ us_password_needs_rehash(const char *stored, unsigned long long iterations,
 	return t < iterations || (unsigned long long) m_kb * 1024 < memory_bytes;
 }
 
+int
+us_password_cost_cmp(const char *stored, unsigned long long iterations, size_t memory_bytes)
+{
+	unsigned long m_kb;
+	unsigned long t;
+	unsigned long p;
+	int			consumed = 0;
+	unsigned long long m = 0;
+
+	if (sscanf(stored, "$argon2id$v=19$m=%lu,t=%lu,p=%lu$%n", &m_kb, &t, &p, &consumed) != 3 ||
+		consumed == 0)
+		return -1;
+	m = (unsigned long long) m_kb * 1024;
+	if (t < iterations || m < memory_bytes)
+		return -1;
+	return (t == iterations && m == memory_bytes) ? 0 : 1;
+}
+
 bool
 us_password_is_phc(const char *s, size_t len, unsigned long max_iterations,
 				   unsigned long max_memory_kb)

@@ -32,6 +32,10 @@ extern bool us_password_needs_rehash(const char *stored,
 									 unsigned long long iterations,
 									 size_t memory_bytes);
 
+/* -1, 0 or 1 as stored is cheaper than, the same as or dearer than this cost (-1: unreadable). */
+extern int	us_password_cost_cmp(const char *stored, unsigned long long iterations,
+								 size_t memory_bytes);
+
 /*
  * True when s is an argon2id PHC string libsodium can verify, with p=1 and
  * a cost no dearer than max_iterations passes and max_memory_kb (every login

@@ -10,6 +10,7 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 
+#include "schema_guard.h"
 #include "spi_util.h"
 
 SPIPlanPtr
@@ -38,7 +39,10 @@ void
 us_spi_execute(SPIPlanPtr plan, const Datum *values, const char *nulls,
 			   bool read_only, int expected)
 {
-	int			rc = SPI_execute_plan(plan, (Datum *) values, nulls, read_only, 0);
+	int			rc;
+
+	us_schema_guard();
+	rc = SPI_execute_plan(plan, (Datum *) values, nulls, read_only, 0);
 
 	if (rc != expected)
 		elog(ERROR, "SPI_execute_plan returned %s, expected %s",

@@ -18,7 +18,10 @@
 extern SPIPlanPtr us_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs,
 							  const Oid *argtypes);
 
-/* Run a kept plan, checking the SPI result code against the expected one. */
+/*
+ * Run a kept plan, checking the SPI result code against the expected one;
+ * first, the schema guard (schema_guard.h).
+ */
 extern void us_spi_execute(SPIPlanPtr plan, const Datum *values,
 						   const char *nulls, bool read_only, int expected);
 

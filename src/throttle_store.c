@@ -75,6 +75,47 @@ throttle_store_count(ThrottleSubject *subjects, int n, int32 window_seconds)
 }
 
 void
+throttle_store_read(ThrottleSubject *subjects, int n, int32 window_seconds)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[] = {BYTEAARRAYOID, TEXTARRAYOID, INT4OID};
+	Datum		values[3];
+
+	subject_arrays(subjects, n, &values[0], &values[1]);
+	values[2] = Int32GetDatum(window_seconds);
+	for (int i = 0; i < n; i++)
+	{
+		subjects[i].failures = 0;
+		subjects[i].trusted = false;
+		subjects[i].window_left = 0;
+	}
+
+	SPI_connect();
+	us_spi_plan(&plan,
+				"SELECT k.n, CASE WHEN " ENDED " THEN 0 ELSE t.failures END,"
+				" COALESCE(t.trusted_until OPERATOR(pg_catalog.>) pg_catalog.now(), false),"
+				" pg_catalog.ceil(pg_catalog.date_part('epoch', t.window_start OPERATOR(pg_catalog.+) " WINDOW
+				"   OPERATOR(pg_catalog.-) pg_catalog.now()))::pg_catalog.int4"
+				" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY AS k(e, a, n)"
+				" JOIN userservice.login_throttle t"
+				" ON t.email_key OPERATOR(pg_catalog.=) k.e AND t.address OPERATOR(pg_catalog.=) k.a",
+				3, types);
+	us_spi_execute(plan, values, NULL, true, SPI_OK_SELECT);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			i = (int) DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull)) - 1;
+
+		subjects[i].failures = DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
+		subjects[i].trusted = DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
+		subjects[i].window_left = DatumGetInt32(SPI_getbinval(tuple, desc, 4, &isnull));
+	}
+	SPI_finish();
+}
+
+void
 throttle_store_cleanup(int limit)
 {
 	static SPIPlanPtr plan = NULL;

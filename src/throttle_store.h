@@ -31,6 +31,12 @@ typedef struct ThrottleSubject
  */
 extern void throttle_store_count(ThrottleSubject *subjects, int n, int32 window_seconds);
 
+/*
+ * Read the subjects' counts in the current window without writing (0 for a
+ * row that is missing or whose window ended): failures, trusted, window_left.
+ */
+extern void throttle_store_read(ThrottleSubject *subjects, int n, int32 window_seconds);
+
 /* Delete at most limit rows whose time has passed (nobody's lock waited on). */
 extern void throttle_store_cleanup(int limit);
 

@@ -248,7 +248,7 @@ user_service_update(const Caller *caller, int64 id, Jsonb *patch,
 	}
 	/* An administrator's new password also ends a lockout (schema 1.3 on). */
 	if (p[PATCH_PASSWORD].present && schema >= USER_SCHEMA_1_3)
-		login_throttle_clear(out->email);
+		login_throttle_clear(id, out->email);
 	explicit_bzero(hash, sizeof(hash));
 }
 

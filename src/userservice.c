@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "config.h"
+#include "log_privacy.h"
 
 PG_MODULE_MAGIC;
 
@@ -23,4 +24,5 @@ _PG_init(void)
 				 errmsg("could not initialize libsodium")));
 
 	us_define_settings();
+	us_log_privacy_init();
 }

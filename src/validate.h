@@ -13,6 +13,8 @@
 
 #define US_EMAIL_MAX_CHARS 254
 #define US_EMAIL_LOCAL_MAX_CHARS 64
+/* Longest email presented at all (login): 254 characters of 4 bytes. */
+#define US_EMAIL_MAX_BYTES 1016
 #define US_PASSWORD_MIN_CHARS 8
 #define US_PASSWORD_MAX_CHARS 128
 /* Longest password presented at all (login, import of a legacy one): 128 characters of 4 bytes, twice. */
