@@ -46,6 +46,7 @@ import os
 import random
 import re
 import sys
+import threading
 import time
 import unicodedata
 
@@ -85,7 +86,6 @@ KIND = {None: "super", TRUSTED_ROLE: "trusted", TRUSTED: "trusted", ADMIN: "admi
 # the lockout scenario exercise PT429.
 LOGIN_MAX_FAILURES = 1000
 LOGIN_WINDOW = 900
-IMPORT_BOUNDS = (65536, 4)   # the defaults of import_max_hash_memory (kB) and import_max_hash_iterations
 
 # Open findings this fuzzer reproduces (see test/reliability/README.md), by
 # name -> description. A call that reproduces one is tagged with its name and
@@ -581,6 +581,38 @@ def model_name_ok(s):
 # A Python model of the 1.3 token and claim rules (src/claims.c, token.c)
 # --------------------------------------------------------------------------
 
+def json_loads(text, **kw):
+    """json.loads, also of a document nested deeper than Python's recursion
+    limit (jsonb takes thousands of levels): then in a thread with a large
+    stack and a high limit."""
+    try:
+        return json.loads(text, **kw)
+    except RecursionError:
+        pass
+    out = {}
+
+    def work():
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(100000)
+        try:
+            out["value"] = json.loads(text, **kw)
+        except Exception as e:  # noqa: BLE001 - raised again below
+            out["error"] = e
+        finally:
+            sys.setrecursionlimit(old)
+
+    threading.stack_size(512 * 1024 * 1024)
+    try:
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(0)
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 class Num:
     """A JSON number as its text: jsonb keeps it as a numeric."""
     __slots__ = ("raw",)
@@ -956,7 +988,7 @@ class Fuzzer:
         self.kid = None         # the key the fuzzer created with SECRET
         self.key_creates = 0
         self.limit = LOGIN_MAX_FAILURES
-        self.import_bounds = IMPORT_BOUNDS   # (import_max_hash_memory kB, import_max_hash_iterations)
+        self.import_bounds = None   # (memory kB, iterations) import_users accepts at most
         self.throttle = {}      # email key (bytes) -> [failures as stored, window start]
         self.resync = set()     # keys whose window ends too close to tell
         self.in_txn = False
@@ -977,11 +1009,19 @@ class Fuzzer:
                                      user=self.o.user, application_name="fuzz_sql")
         self.conn.autocommit = True
         with self.conn.cursor() as c:
+            c.execute("LOAD 'userservice'")   # its settings exist from now on
             # 1.3 ignores userservice.jwt_secret: keys live in userservice.signing_keys
             c.execute("SET userservice.login_max_failures = %d" % self.limit)
             c.execute("SET userservice.login_window = %d" % LOGIN_WINDOW)
-            c.execute("SET userservice.import_max_hash_memory = %d" % self.import_bounds[0])
-            c.execute("SET userservice.import_max_hash_iterations = %d" % self.import_bounds[1])
+            # import_users' cost bounds: the settings, 0 meaning the current cost
+            c.execute("SELECT name, setting::int FROM pg_settings WHERE name IN ("
+                      "'userservice.import_max_hash_memory', 'userservice.import_max_hash_iterations',"
+                      " 'userservice.password_hash_memory', 'userservice.password_hash_iterations')")
+            st = {n.split(".")[1]: v for n, v in c.fetchall()}
+            self.default_import_bounds = (st["import_max_hash_memory"] or st["password_hash_memory"],
+                                          st["import_max_hash_iterations"] or st["password_hash_iterations"])
+            self.import_settings = (st["import_max_hash_memory"], st["import_max_hash_iterations"])
+            self.import_bounds = self.default_import_bounds   # a new session has the defaults
             c.execute("SET userservice.login_address_header = ''")   # no client address is known
             c.execute("SET statement_timeout = %s", ("%ds" % self.o.timeout,))
             c.execute("SET client_min_messages = error")
@@ -1016,7 +1056,12 @@ class Fuzzer:
             c.execute("SET userservice.login_max_failures = %d" % n)
 
     def set_import_bounds(self, memory_kb, iterations):
-        self.import_bounds = (memory_kb, iterations)
+        """SET both bounds; (None, None) puts the defaults back."""
+        if memory_kb is None:
+            memory_kb, iterations = self.import_settings
+            self.import_bounds = self.default_import_bounds
+        else:
+            self.import_bounds = (memory_kb, iterations)
         with self.conn.cursor() as c:
             c.execute("SET userservice.import_max_hash_memory = %d" % memory_kb)
             c.execute("SET userservice.import_max_hash_iterations = %d" % iterations)
@@ -1124,6 +1169,12 @@ class Fuzzer:
     @staticmethod
     def email_key(folded):
         return hashlib.blake2b(folded.encode("utf-8"), digest_size=16).digest()
+
+    @staticmethod
+    def user_key(uid):
+        """change_password's budget: keyed by the user id, apart from every
+        email's (login_throttle_attempt_for_user)."""
+        return hashlib.blake2b(str(uid).encode(), digest_size=16, key=b"userservice change_password").digest()
 
     def lookup_email(self, email):
         """(folded, user id or None) for an email as login and get_user_by_email find it."""
@@ -1636,6 +1687,8 @@ class Fuzzer:
             email, pw = call.arg("email"), call.arg("password")
             if len(pw.encode()) > 1024:
                 return E("22023", "a password of more than 1024 bytes")
+            if len(email.encode()) > 1016:
+                return E("22023", "an email of more than 1016 bytes")
             folded, uid = pre.emails[email]
             st = pre.users.get(uid)
             call.login_uid = uid
@@ -1653,14 +1706,14 @@ class Fuzzer:
             right = None if known is UNKNOWN else known == call.arg("current_password")
             if len(call.arg("current_password").encode()) > 1024:
                 right = "long"
-            return self.throttled(call, pre, self.email_key(st[4]), right)
+            return self.throttled(call, pre, self.user_key(c["uid"]), right)
         return None
 
     def import_refusal(self, doc):
         """E(22023) when some element surely breaks the rules (every element
         is checked before duplicates are looked for), else None."""
         try:
-            doc = json.loads(doc, parse_constant=_no_constant)
+            doc = json_loads(doc, parse_constant=_no_constant)
         except (ValueError, _BadJSON, RecursionError):
             return None
         if not isinstance(doc, list):
@@ -1738,13 +1791,15 @@ class Fuzzer:
             st = pre.users.get(call.arg("user_id"))
             if st:
                 self.t_clear(self.email_key(st[4]))
+                self.t_clear(self.user_key(call.arg("user_id")))
         elif fn == "update_user" and c and c["kind"] in ("super", "trusted", "admin"):
             try:
-                patch = json.loads(call.arg("patch"))
+                patch = json_loads(call.arg("patch"))
             except Exception:
                 patch = None
             if isinstance(patch, dict) and "password" in patch and rows:
                 self.t_clear(self.email_key(self.fold(rows[0][1])))
+                self.t_clear(self.user_key(rows[0][0]))
         elif fn in ("create_signing_key", "retire_signing_key"):
             self.load_keys()
         if c and c["kind"] in ("user", "admin") and c["has_user"]:
@@ -1858,7 +1913,7 @@ class Fuzzer:
         if err is not None or not rows:
             return None
         try:
-            patch = json.loads(call.arg("patch"))
+            patch = json_loads(call.arg("patch"))
         except Exception:
             return None
         if not isinstance(patch, dict):
@@ -1868,6 +1923,8 @@ class Fuzzer:
                 return "update_user accepted unknown key %r" % k
             if v is None:
                 return "update_user accepted null for %r" % k
+            if not isinstance(v, bool if k == "is_active" else str):
+                return "update_user accepted %s for %r" % (type(v).__name__, k)
         # json.loads keeps the last duplicate, as jsonb does
         if "email" in patch and model_email_ok(patch["email"]) is False:
             return "update_user stored an email the rules refuse"
@@ -2163,12 +2220,15 @@ class Fuzzer:
         if err is not None or not rows:
             return None
         try:
-            doc = json.loads(call.arg("users"))
+            doc = json_loads(call.arg("users"))
         except Exception:
             return None
         for e in doc if isinstance(doc, list) else []:
             if not isinstance(e, dict):
                 return "import_users accepted an element that is not an object"
+            if import_element_refusal(e, self.import_bounds):
+                return "import_users accepted an element it must refuse (%s): %r" % (
+                    import_element_refusal(e, self.import_bounds), str(e)[:200])
             if model_email_ok(e.get("email", "")) is False or model_name_ok(e.get("display_name", "")) is False:
                 return "import_users stored an element the rules refuse: %r" % (str(e)[:200],)
             if ("password" in e) == ("password_hash" in e):
@@ -2347,9 +2407,9 @@ class Fuzzer:
     # -- scenarios ---------------------------------------------------------------
     def lockout_scenario(self):
         """PT429 on purpose: a low budget, wrong passwords until it is spent,
-        then the right password is refused too (PT429, before any hash),
-        login_attempts shows the count, unlock_user clears it, and the right
-        password logs in again."""
+        then the right password is refused too (PT429, before any hash); the
+        same for change_password's own budget; login_attempts shows the
+        count, unlock_user clears both, and the right password logs in again."""
         uid = self.usable_account(admin=False)
         admin = self.usable_account(admin=True)
         if uid is None or admin is None:
@@ -2369,17 +2429,23 @@ class Fuzzer:
                 login(pw + "-wrong%d" % i, must="28P01")
             login(pw, must="PT429")
             login(pw + "-wrong", must="PT429")
+            # change_password has a budget of its own, by user id: a spent
+            # email budget does not stop it, its own spent budget does
             user_ctx = (USER, self.claims_for(uid, self.user_states([uid]).get(uid), USER, exact=True))
-            self.scenario_call(Call("change_password", [("current_password", pw, "text"),
-                                                        ("new_password", "pw-new-" + ascii_word(self.rng, 8, 8), "text")],
-                                    user_ctx, expect=self.expect_change_password), "PT429")
+            change = lambda cur, must: self.scenario_call(
+                Call("change_password", [("current_password", cur, "text"),
+                                         ("new_password", "pw-new-" + ascii_word(self.rng, 8, 8), "text")],
+                     user_ctx, expect=self.expect_change_password), must)
+            for i in range(limit):
+                change(pw + "-wrong%d" % i, "28P01")
+            change(pw, "PT429")
             self.scenario_call(Call("login_attempts", [("email", email, "text")], admin_ctx,
                                     expect=self.expect_login_attempts), "ok")
             self.scenario_call(Call("unlock_user", [("user_id", uid, "bigint")], admin_ctx), "ok")
             login(pw, ctx=sup, must="ok")
         finally:
             self.set_limit(LOGIN_MAX_FAILURES)
-        self.stats["hashes"] += limit + 1
+        self.stats["hashes"] += 2 * limit + 1
 
     def legacy_scenario(self):
         """An imported legacy hash of a password the policy would refuse now
@@ -2762,6 +2828,8 @@ class Fuzzer:
             r = self.rng.random()
             if r < 0.02:
                 self.run_txn(self.g_txn())
+            elif r < 0.0235 and low_until is not None:
+                self.one(self.gen_call())   # the scenarios need the full budget
             elif r < 0.0215 and self.counts.get("lockout_scenarios", 0) < 5:
                 self.lockout_scenario()
             elif r < 0.0225 and self.counts["legacy"] < 4:
@@ -2775,13 +2843,13 @@ class Fuzzer:
                 # sometimes import_users' cost bounds are lowered too
                 self.set_limit(self.rng.choice([1, 2, 3, 5]))
                 if self.rng.random() < 0.5:
-                    self.set_import_bounds(self.rng.choice([8, 19455, 19456, 65535]), self.rng.choice([1, 2, 3]))
+                    self.set_import_bounds(self.rng.choice([8, 19455, 19456, 65535, 65536]), self.rng.choice([1, 2, 3, 4]))
                 low_until = self.stats["calls"] + 300
             else:
                 self.one(self.gen_call())
             if low_until is not None and self.stats["calls"] >= low_until:
                 self.set_limit(LOGIN_MAX_FAILURES)
-                self.set_import_bounds(*IMPORT_BOUNDS)
+                self.set_import_bounds(None, None)
                 low_until = None
             if self.stats["calls"] >= next_check:
                 next_check += 500
@@ -2800,7 +2868,7 @@ class Fuzzer:
                 break
         if low_until is not None:
             self.set_limit(LOGIN_MAX_FAILURES)
-            self.set_import_bounds(*IMPORT_BOUNDS)
+            self.set_import_bounds(None, None)
         # every run exercises the scenarios at least once
         if self.counts.get("lockout_scenarios", 0) == 0:
             self.lockout_scenario()
@@ -2922,8 +2990,10 @@ def hash_current(h):
 # Who may call what (the GRANTs of the install scripts).
 U, A, N = USER, ADMIN, ANON
 GRANTS = {
-    "create_user": [N, A], "get_user": [U, A], "get_user_by_email": [A], "update_user": [U, A],
-    "delete_user": [A], "login": [N, A], "verify_token": [A], "me": [U, A],
+    # login and create_user are granted to userservice_user too, so that the
+    # function refuses a signed-in user itself (its statement stays out of the log)
+    "create_user": [N, U, A], "get_user": [U, A], "get_user_by_email": [A], "update_user": [U, A],
+    "delete_user": [A], "login": [N, U, A], "verify_token": [A], "me": [U, A],
     "change_password": [U, A], "logout_all": [U, A], "list_users": [A], "check_request": [N, U, A],
     "create_post": [U, A], "get_post": [U, A], "update_post": [U, A], "delete_post": [U, A],
     "list_posts": [U, A], "list_users_with_posts": [A], "import_users": [A],
