@@ -1383,6 +1383,7 @@ class Fuzzer:
                 ("exp", None), ("exp", "%d.5" % (now + 3600)), ("exp", str(now - 10)), ("exp", str(now - 100)),
                 ("exp", '"%d"' % (now + 3600)), ("exp", "1e308"), ("exp", "%d.0" % (now + 3600)),
                 ("exp", "253402300800"), ("exp", "253402300799"), ("exp", "-1"), ("exp", "1e999"),
+                ("exp", "%d.0000001" % (now + 3600)),   # whole once a double: accepted
                 ("nbf", str(now + 3600)), ("nbf", str(now + 10)), ("nbf", '"x"'), ("nbf", str(now - 10)),
                 ("nbf", "-1"), ("nbf", "%d.25" % now),
                 ("iat", '"%d"' % now), ("iat", "-1"), ("iat", "1e999"), ("iat", "%d.5" % now), ("iat", None),
