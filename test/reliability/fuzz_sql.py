@@ -98,6 +98,11 @@ LOGIN_WINDOW = 900
 #   login-self-deadlock (fixed in 03cea59): g_txn's login sequence must not hang.
 KNOWN_ISSUES = {}
 
+# request.headers as a proxy in front of PostgREST might leave them.
+HEADER_SETS = ['{"x-forwarded-for":"203.0.113.7"}', '{"x-forwarded-for":"10.0.0.1, 2001:db8::1"}',
+               '{"x-real-ip":"198.51.100.2","x-forwarded-for":"::ffff:192.0.2.1"}', '{}', 'not json',
+               '{"x-forwarded-for":"[2001:db8::5]:443"}', '{"x-forwarded-for":"' + "1" * 100 + '"}']
+
 # Calls whose statement the extension hides from the server log, and the
 # primary messages of the extension's own errors (src/*.c us_raise).
 HIDDEN_CALL = re.compile(r"userservice\.(login|create_user|change_password|update_user|import_users|"
@@ -909,6 +914,7 @@ class Call:
         self.throttle_key = None    # the email key the call reserves an attempt on
         self.right = None           # login/change_password: is the password right?
         self.must = None            # a scenario's own demand: sqlstate or "ok"
+        self.headers = None         # request.headers, as PostgREST sets them
 
     def arg(self, name, default=None):
         for n, v, _ in self.args:
@@ -1098,7 +1104,20 @@ class Fuzzer:
             self.mem_start = c.fetchone()[0]
 
     def check_grants(self):
-        """The GRANTs in the database are the ones the model assumes."""
+        """The GRANTs in the database are the ones the model assumes, and no
+        role but the owner reads a table of the extension."""
+        for role in ROLES + FUZZ_ROLES + [TRUSTED]:
+            for table in ("signing_keys", "login_throttle", "users", "posts"):
+                with self.conn.cursor() as c:
+                    try:
+                        c.execute("BEGIN; SET LOCAL ROLE %s; SELECT count(*) FROM userservice.%s" % (role, table))
+                        self.oracles.append(("grants", "role %s reads userservice.%s" % (role, table), None))
+                        print("=== ORACLE (grants): role %s reads userservice.%s" % (role, table), flush=True)
+                    except psycopg2.Error as e:
+                        if e.pgcode != "42501":
+                            self.oracles.append(("grants", "role %s reading userservice.%s: %s" % (role, table, e.pgcode), None))
+                    finally:
+                        self.conn.rollback() if not self.conn.autocommit else c.execute("ROLLBACK")
         rows = self.query("SELECT p.proname, p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
                           " WHERE n.nspname = 'userservice'")
         oids = {name: oid for name, oid in rows}
@@ -2001,7 +2020,11 @@ class Fuzzer:
             ctx = self.context("login")
             if rng.random() < 0.5:
                 ctx = (rng.choice([None, ANON, ANON, TRUSTED_ROLE]), ctx[1])   # mostly callers that may log in
-        return Call("login", [("email", email, "text"), ("password", pw, "text")], ctx, expect=self.expect_login)
+        call = Call("login", [("email", email, "text"), ("password", pw, "text")], ctx, expect=self.expect_login)
+        if rng.random() < 0.3:
+            # a proxy's headers: ignored, since login_address_header is empty
+            call.headers = rng.choice(HEADER_SETS)
+        return call
 
     def expect_login(self, call, rows, err):
         if err is not None or not rows:
@@ -2088,8 +2111,11 @@ class Fuzzer:
         else:
             cur, new = rng.choice([(None, "pw-aaaaaaaa"), ("pw-aaaaaaaa", None), (None, None),
                                    ("pw-aaaaaaaa", "short"), ("pw-aaaaaaaa", "x" * 129)])
-        return Call("change_password", [("current_password", cur, "text"), ("new_password", new, "text")],
+        call = Call("change_password", [("current_password", cur, "text"), ("new_password", new, "text")],
                     ctx, expect=self.expect_change_password)
+        if rng.random() < 0.3:
+            call.headers = rng.choice(HEADER_SETS)
+        return call
 
     def expect_change_password(self, call, rows, err):
         if err is None:
@@ -2572,6 +2598,8 @@ class Fuzzer:
                 pre.append(c.mogrify("SELECT set_config('role', %s, true)", (role,)).decode())
             if claims is not None:
                 pre.append(c.mogrify("SELECT set_config('request.jwt.claims', %s, true)", (claims,)).decode())
+            if call.headers is not None:
+                pre.append(c.mogrify("SELECT set_config('request.headers', %s, true)", (call.headers,)).decode())
             call.pre = pre
 
     def execute(self, call, in_txn=False):
@@ -2584,6 +2612,8 @@ class Fuzzer:
                 call.pre.insert(0, "SELECT set_config('role', 'none', true)")
             if call.context[1] is None:
                 call.pre.insert(0, "SELECT set_config('request.jwt.claims', '', true)")
+            if call.headers is None:
+                call.pre.insert(0, "SELECT set_config('request.headers', '', true)")
         text = ";\n".join(call.pre + [call.sql])
         with self.conn.cursor() as c:
             try:
