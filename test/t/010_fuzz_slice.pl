@@ -6,7 +6,10 @@
 # with --strict: an oracle finding (a call that succeeded where SPEC.md or the
 # GRANTs say it must not, stored data breaking the input rules) fails it too.
 # --skip-known leaves out the generators of open findings listed in
-# fuzz_sql.py's KNOWN_ISSUES (none at the time of writing).
+# fuzz_sql.py's KNOWN_ISSUES (none at the time of writing). The slice also
+# checks that the run reached the successful paths (logins, tokens the
+# fuzzer signed, signed-in web-role calls) and the throttle's PT429, so that
+# it cannot pass with every call refused.
 #
 # Settings: FUZZ_SLICE_CALLS (default 3000), FUZZ_SLICE_SEED (default 1).
 # Needs python3 with psycopg2 (Debian: python3-psycopg2).
@@ -63,6 +66,25 @@ diag "fuzz_sql.py stderr:\n$stderr" if $stderr ne '';
 ok($ok, "fuzz slice: $calls calls, seed $seed, in ${elapsed}s: no crash, no undocumented SQLSTATE, no oracle finding")
   or diag $stdout;
 like($stdout, qr/FAILURES: 0   ORACLE FINDINGS: 0 /, 'the fuzzer reports no failure and no oracle finding');
+
+# The slice must not pass vacuously: with schema 1.3 logins need a signing
+# key and web roles need strict, unrevoked claims, so check that the run
+# really reached the successful paths, and the throttle's refusal too.
+my ($logins) = $stdout =~ /logins: (\d+) succeeded/;
+my ($wrong) = $stdout =~ /tokens for a wrong password: (\d+)/;
+my ($accepted, $crafted) = $stdout =~ /verify_token: (\d+) accepted \((\d+) crafted/;
+my ($claims) = $stdout =~ /web-role calls with claims that passed: (\d+)/;
+my ($pt429) = $stdout =~ /PT429: (\d+);/;
+my ($judged) = $stdout =~ /outcomes judged exactly by the model: (\d+)/;
+note "logins succeeded: " . ($logins // 'none') . ", tokens accepted: " . ($accepted // 'none')
+  . " (" . ($crafted // 'none') . " crafted), web-role calls that passed: " . ($claims // 'none')
+  . ", PT429: " . ($pt429 // 'none') . ", judged: " . ($judged // 'none');
+cmp_ok($logins // 0, '>', 0, 'some logins succeeded');
+is($wrong // -1, 0, 'no login returned a token for a wrong password');
+cmp_ok($crafted // 0, '>', 0, 'some tokens the fuzzer signed itself were accepted by verify_token');
+cmp_ok($claims // 0, '>', 0, 'some calls as a signed-in web role passed the strict claim and revocation checks');
+cmp_ok($pt429 // 0, '>', 0, 'the login throttle refused some attempts with PT429');
+cmp_ok($judged // 0, '>', $calls / 2, 'the model judged the outcome of most calls exactly');
 
 # The server still answers; the log shows no crash (the fuzzer also checks
 # that pg_postmaster_start_time() did not change).
