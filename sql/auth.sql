@@ -692,6 +692,12 @@ ROLLBACK;
 SELECT email FROM userservice.update_user(:kay_id, '{"email": "auth-kay@example.com"}');
 SELECT userservice.unlock_user(:kay_id);
 RESET userservice.login_max_failures;
+-- A current_password of more than 1024 bytes is refused before it spends an attempt.
+BEGIN;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :kay_id::text, 'tv', 1, 'exp', 4102444800)::text, true) \gset
+SELECT userservice.change_password(repeat('x', 1025), 'kay-password-2');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
 
 -- One transaction may log in more than once: a success holds no lock on the
 -- throttle (its give-back runs in a worker of its own, which login awaits).

@@ -341,7 +341,9 @@ FROM (VALUES (1, 'user without sub', 'userservice_user', '{"role": "userservice_
              (13, 'nbf not a number', 'userservice_user', (:'uma_claims'::jsonb || '{"nbf": "soon"}')::text),
              (14, 'nbf in the future', 'userservice_user', (:'uma_claims'::jsonb || jsonb_build_object('nbf', extract(epoch FROM now())::bigint + 3600))::text),
              (15, 'iat not a number', 'userservice_user', (:'uma_claims'::jsonb || '{"iat": true}')::text),
-             (16, 'tv not a number', 'userservice_user', (:'uma_claims'::jsonb || '{"tv": "1"}')::text)) v(n, label, r, c)
+             (16, 'tv not a number', 'userservice_user', (:'uma_claims'::jsonb || '{"tv": "1"}')::text),
+             (17, 'exp a tiny fraction (a double rounds it whole)', 'userservice_user', (:'uma_claims'::jsonb || '{"exp": 4102444800.0000001}')::text),
+             (18, 'exp whole, written with .0 (accepted)', 'userservice_user', (:'uma_claims'::jsonb || '{"exp": 4102444800.0}')::text)) v(n, label, r, c)
 ORDER BY n;
 
 -- Anonymous and trusted callers are not checked, whatever the claims say.

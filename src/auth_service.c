@@ -143,6 +143,9 @@ auth_service_change_password(const Caller *caller, text *current_password,
 	char		hash[US_HASH_MAX_LEN];
 
 	auth_service_check_new_password(new_password, "new_password");
+	/* Refused before it spends an attempt, as login refuses it. */
+	if (VARSIZE_ANY_EXHDR(current_password) > US_PASSWORD_MAX_BYTES)
+		us_raise_invalid_field("current_password", "must be at most 1024 bytes");
 	if (!auth_store_find_login_by_id(id, &account))
 		user_service_raise_not_found(id);
 

@@ -44,6 +44,13 @@ calls_secret_taking(void)
 static void
 redact(ErrorData *edata)
 {
+	/*
+	 * Any message of such a statement (a refusal by PostgreSQL's own
+	 * privilege check, raised before the function runs, too) is logged
+	 * without the statement's text.
+	 */
+	if (!edata->hide_stmt && calls_secret_taking())
+		edata->hide_stmt = true;
 	if (edata->elevel == LOG && edata->message != NULL &&
 		(strncmp(edata->message, "duration: ", 10) == 0 ||
 		 strncmp(edata->message, "statement: ", 11) == 0 ||

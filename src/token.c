@@ -179,6 +179,25 @@ number_of(JsonbValue *v, double *out)
 	return isfinite(*out);
 }
 
+/* Is a numeric claim a whole number, digit for digit (a double rounds .0000001 away)? */
+static bool
+whole(JsonbValue *v)
+{
+	char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(v->val.numeric)));
+	char	   *dot = strchr(s, '.');
+
+	if (strpbrk(s, "eEnN") != NULL)		/* no exponent, no NaN or Infinity */
+		return false;
+	if (dot != NULL)
+	{
+		for (char *p = dot + 1; *p; p++)
+			if (*p != '0')
+				return false;
+	}
+	return true;
+}
+
 static bool
 is_time(double t)
 {
@@ -253,7 +272,7 @@ us_claims_check(Jsonb *claims, double now, double skew, TokenClaims *out,
 		*why = "The token has no \"exp\" claim.";
 		return false;
 	}
-	if (!number_of(v, &t) || !is_time(t) || t != floor(t))
+	if (!number_of(v, &t) || !is_time(t) || !whole(v))
 	{
 		*why = "Claim \"exp\" is not a time in whole seconds.";
 		return false;
@@ -291,7 +310,7 @@ us_claims_check(Jsonb *claims, double now, double skew, TokenClaims *out,
 	}
 	if ((v = us_claim(claims, "tv")) != NULL)
 	{
-		if (!number_of(v, &out->tv))
+		if (!number_of(v, &out->tv) || !whole(v))
 		{
 			*why = "Claim \"tv\" is not a number.";
 			return false;

@@ -72,7 +72,6 @@ synchronous_commit = $SYNC_COMMIT
 max_wal_size = 4GB
 checkpoint_timeout = 30min
 jit = off
-userservice.jwt_secret = '$SECRET'
 app.jwt_secret = '$SECRET'
 ${EXTRA_CONF:-}
 CONF
@@ -107,7 +106,8 @@ q() { psql_ -d bench -At -c "$1"; }
 bench_setup() {
     "$BIN/createdb" "${CONN[@]}" bench || die "createdb failed"
     say "installing userservice, pgcrypto and the recipe"
-    psql_ -d bench -c "CREATE EXTENSION userservice; CREATE EXTENSION pgcrypto;" >/dev/null ||
+    psql_ -d bench -c "CREATE EXTENSION userservice; CREATE EXTENSION pgcrypto;" \
+          -c "SELECT userservice.create_signing_key('HS256', '$SECRET')" >/dev/null ||
         die "CREATE EXTENSION failed"
     psql_ -d bench -f "$HERE/recipe.sql" >/dev/null || die "recipe.sql failed"
     US_VERSION="$(q "SELECT extversion FROM pg_extension WHERE extname = 'userservice'")"

@@ -3,8 +3,7 @@
 
 LOAD_DIR="$REL_DIR/load"
 # postgresql.conf lines for a load cluster
-LOAD_CONF=("max_connections = 150" "shared_buffers = 128MB"
-           "userservice.jwt_secret = 'load-secret-0123456789-abcdefghijklmnopqrstuvwxyz'")
+LOAD_CONF=("max_connections = 150" "shared_buffers = 128MB" "max_worker_processes = 64")
 CLIENTS="${CLIENTS:-50}"
 THREADS="${THREADS:-4}"
 # pgbench script numbers 0..4 are the order below (check.sql relies on it)

@@ -6,6 +6,8 @@
 -- the client saw committed; load_check.sql compares the two.
 \set ON_ERROR_STOP 1
 CREATE EXTENSION IF NOT EXISTS userservice;
+SELECT userservice.create_signing_key('HS256')
+ WHERE NOT EXISTS (SELECT FROM userservice.signing_keys WHERE state = 'signing');
 DROP SCHEMA IF EXISTS rel CASCADE;
 CREATE SCHEMA rel;
 -- the functions switch to a web role for the API call, then call rel.record
