@@ -151,6 +151,14 @@ pad(long us)
 	}
 }
 
+/* How long one verification at the current cost takes in this backend (EWMA, microseconds). */
+static struct
+{
+	double		us;				/* 0: not measured yet */
+	int			iterations;		/* the cost it was measured at */
+	int			memory_kb;
+}			current_cost;
+
 bool
 us_verify_password(const char *stored, text *password, const char *field)
 {
@@ -162,21 +170,32 @@ us_verify_password(const char *stored, text *password, const char *field)
 	bool		ok;
 
 	check_size(password, field);
-	ok = verify_timed(stored, password, &elapsed);
-
-	/*
-	 * A cheaper hash is padded to what the current cost would have taken.
-	 * argon2id's time is proportional to memory x passes, and the cheaper
-	 * verification just ran under the same load, so its own time, scaled by
-	 * the ratio of the costs, is that time: no state, no calibration call.
-	 */
-	if (us_password_cost_of(stored, &stored_t, &stored_m) &&
-		stored_t * stored_m < t * m)
+	if (current_cost.us == 0 || current_cost.iterations != us_password_hash_iterations ||
+		current_cost.memory_kb != us_password_hash_memory_kb)
 	{
-		double		ratio = ((double) t * (double) m) / ((double) stored_t * (double) stored_m);
+		/*
+		 * The first verification in a backend (or after a cost change)
+		 * measures the current cost on a dummy hash first, whatever the
+		 * account: every first call pays it alike, so it tells nothing.
+		 */
+		char		dummy[US_HASH_MAX_LEN];
+		long		calibration = 0;
 
-		pad((long) (elapsed * (ratio - 1.0)));
+		us_dummy_hash(dummy, sizeof(dummy));
+		(void) verify_timed(dummy, password, &calibration);
+		current_cost.us = Max(calibration, 1);
+		current_cost.iterations = us_password_hash_iterations;
+		current_cost.memory_kb = us_password_hash_memory_kb;
 	}
+
+	ok = verify_timed(stored, password, &elapsed);
+	if (!us_password_cost_of(stored, &stored_t, &stored_m) || stored_t * stored_m < t * m)
+	{
+		/* A cheaper (or unreadable) hash: as long as the current cost takes. */
+		pad((long) current_cost.us - elapsed);
+	}
+	else if (stored_t == t && stored_m == m)
+		current_cost.us = 0.75 * current_cost.us + 0.25 * elapsed;
 	return ok;
 }
 

@@ -20,9 +20,10 @@ extern void us_hash_password(text *password, const char *field, char *out);
 /*
  * Does password match the stored PHC string? (constant time; 22023 as
  * above.) A stored hash cheaper than the current cost is padded to the time
- * a verification at the current cost would take (its own time scaled by the
- * ratio of the costs), so that an account with an old hash answers as slowly
- * as an unknown email.
+ * a verification at the current cost takes in this backend (a running
+ * average of those verifications, first measured on a dummy hash by the
+ * backend's first call, whatever its account), so that an account with an
+ * old hash answers as slowly as an unknown email.
  */
 extern bool us_verify_password(const char *stored, text *password, const char *field);
 
