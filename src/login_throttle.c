@@ -186,10 +186,9 @@ login_throttle_attempt_for_user(int64 user_id, LoginAttempt *attempt)
 }
 
 static void
-job_of(const LoginAttempt *attempt, ThrottleTask task, ThrottleJob *job)
+job_of(const LoginAttempt *attempt, ThrottleJob *job)
 {
 	memset(job, 0, sizeof(*job));
-	job->task = task;
 	job->database = MyDatabaseId;
 	job->role = GetUserId();	/* the extension owner, inside SECURITY DEFINER */
 	memcpy(job->email_key, attempt->email_key, sizeof(job->email_key));
@@ -210,7 +209,7 @@ login_throttle_reserve(const LoginAttempt *attempt)
 		us_raise(US_ERR_UNAVAILABLE, "login is unavailable on a standby",
 				 "A standby cannot count failed logins; log in on the primary.");
 
-	job_of(attempt, THROTTLE_RESERVE, &job);
+	job_of(attempt, &job);
 
 	/*
 	 * A budget already spent is refused here, without a worker: refusals
@@ -327,7 +326,7 @@ login_throttle_succeeded(const LoginAttempt *attempt)
 	ThrottleJob job;
 
 	/* No slot: the attempt stays counted as a failure, which fails closed. */
-	job_of(attempt, THROTTLE_GIVE_BACK, &job);
+	job_of(attempt, &job);
 	(void) us_run_give_back_worker(&job);
 }
 

@@ -12,8 +12,11 @@
  *
  * Every attempt is reserved before the password is checked, by a background
  * worker whose upsert locks the subjects' rows in one order: concurrent
- * attempts cannot outrun the count. A success gives its reservation back.
- * An attempt that cannot be counted is refused with PT503.
+ * attempts cannot outrun the count. A budget already spent is refused
+ * before any worker starts (only the worker's count may allow). A success
+ * gives its reservation back. An attempt that cannot be counted is refused
+ * with PT503. change_password's attempts count for the user's id instead of
+ * its email, which the user may change.
  */
 #ifndef USERSERVICE_LOGIN_THROTTLE_H
 #define USERSERVICE_LOGIN_THROTTLE_H
@@ -36,19 +39,12 @@ typedef enum ThrottleVerdict
 	THROTTLE_LOCKED
 } ThrottleVerdict;
 
-typedef enum ThrottleTask
-{
-	THROTTLE_RESERVE,			/* count an attempt; the login waits for the verdict */
-	THROTTLE_GIVE_BACK			/* after a success */
-} ThrottleTask;
-
 /*
  * What the worker needs and what it answers: in a DSM segment for a
  * reservation, in bgw_extra for a give-back (it fits in BGW_EXTRALEN).
  */
 typedef struct ThrottleJob
 {
-	ThrottleTask task;
 	Oid			database;
 	Oid			role;
 	unsigned char email_key[US_EMAIL_KEY_BYTES];
