@@ -33,14 +33,24 @@ echo "== unit tests (test/unit)"
 (cd "$WORK" && "${RUN[@]}" make -s -C test/unit check) 2>&1 | tee -a "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
-# A pass/fail summary over every suite: pg_regress and isolation tests, and
-# TAP test files.
-passed=$(grep -Ec '^(ok|test) .*\.\.\. ok|^ok [0-9]+ +[-+] |^test/t/.* \.+ ok' "$LOG")
-failed=$(grep -Ec '\.\.\. FAILED|^not ok [0-9]+ +[-+] |^test/t/.* \.+ (Failed|Dubious)' "$LOG")
+# A pass/fail summary that counts tests: each pg_regress suite and
+# isolation spec, each TAP assertion (prove's Tests= total), each unit test.
+suites_ok=$(grep -Ec '^(ok|test) .*\.\.\. ok' "$LOG")
+suites_failed=$(grep -Ec '\.\.\. FAILED' "$LOG")
+tap_total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$LOG" | tail -1)
+tap_failed=$(sed -n 's/.*Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' "$LOG" | awk '{s += $1} END {print s + 0}')
+# a TAP file that died without a failed assertion still failed
+tap_died=$(grep -Ec '^test/t/.*\(Wstat: [1-9][0-9]* .* Failed: 0\)' "$LOG")
+unit_ok=$(grep -Ec '^ok [0-9]+ - ' "$LOG")
+unit_failed=$(grep -Ec '^not ok [0-9]+ - ' "$LOG")
+passed=$(( suites_ok + ${tap_total:-0} - tap_failed + unit_ok ))
+failed=$(( suites_failed + tap_failed + tap_died + unit_failed ))
 for d in "$WORK/regression.diffs" "$WORK/output_iso/regression.diffs"; do
     [ -s "$d" ] && { echo "== $d"; cat "$d"; }
 done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+# As root the copy of the tree is ours to remove: leave nothing behind.
+if [ "$WORK" != "$ROOT" ]; then rm -rf "$WORK"; fi
 echo
 echo "$passed passed, $failed failed"
 exit "$status"
