@@ -1,5 +1,5 @@
 /*
- * validate.h: the input rules of SPEC.md, as plain C over UTF-8 bytes.
+ * validate.h: the input rules of docs/contract.md, as plain C over UTF-8 bytes.
  *
  * Nothing here knows PostgreSQL, so a fuzzer can link it alone. Each check
  * returns NULL when the value is acceptable, or the end of a sentence that

@@ -4,7 +4,7 @@
  *
  * The input is copied into a heap buffer of exactly its size (no NUL), so
  * AddressSanitizer reports any read past the end. Each check is compared
- * with a reference written here from SPEC.md's input rules, independently
+ * with a reference written here from docs/contract.md's input rules, independently
  * of validate.c: a different UTF-8 decoder (Unicode's table of well-formed
  * byte sequences) and plain rules over code points. Any disagreement about
  * accepting or refusing a value aborts with both answers.
@@ -208,7 +208,7 @@ ref_no_lookalike(const int32_t *cp, long from, long to)
 }
 
 /*
- * email: SPEC.md, plus the domain and look-alike rules the README
+ * email: docs/contract.md, plus the domain and look-alike rules the README
  * documents. Beyond ASCII: NFC (the service normalizes first), NFKC, and
  * the spoof checker on the local part and on each domain label.
  */

@@ -57,7 +57,7 @@ except ImportError:  # pragma: no cover
     sys.stderr.write("fuzz_sql.py needs psycopg2: apt-get install python3-psycopg2\n")
     sys.exit(3)
 
-# The error table of SPEC.md and the 1.3 README (PT503: an attempt the login
+# The error table of docs/contract.md and the 1.3 README (PT503: an attempt the login
 # throttle could not count), plus 55000 (no signing key, only while the
 # fuzzer has deleted the keys in a transaction it rolls back) and
 # 40001/40P01 (acceptable under concurrency).
@@ -485,7 +485,7 @@ def model_phc_ok(s, max_memory_kb=65536, max_iterations=4):
     return None
 
 # --------------------------------------------------------------------------
-# A Python model of the input rules of SPEC.md (the differential oracle)
+# A Python model of the input rules of docs/contract.md (the differential oracle)
 # --------------------------------------------------------------------------
 
 def is_control(c):

@@ -3,7 +3,7 @@
 # SQLSTATE, no backend may crash, nothing alarming may reach the server log.
 #
 # The full run (100,000 calls) is test/reliability/run-all.sh. The slice runs
-# with --strict: an oracle finding (a call that succeeded where SPEC.md or the
+# with --strict: an oracle finding (a call that succeeded where docs/contract.md or the
 # GRANTs say it must not, stored data breaking the input rules) fails it too.
 # --skip-known leaves out the generators of open findings listed in
 # fuzz_sql.py's KNOWN_ISSUES (none at the time of writing). The slice also
