@@ -36,8 +36,27 @@ us_error_sqlstate(UsError kind)
 	pg_unreachable();
 }
 
+/* ereport's two halves, with the caller's file, line and function. */
+static void raise_at(const char *file, int line, const char *func, int sqlstate,
+					 const char *message, const char *detail) pg_attribute_noreturn();
+
+static void
+raise_at(const char *file, int line, const char *func, int sqlstate,
+		 const char *message, const char *detail)
+{
+	if (errstart(ERROR, NULL))
+	{
+		errcode(sqlstate);
+		errmsg_internal("%s", message);
+		errdetail_internal("%s", detail);
+		errfinish(file, line, func);
+	}
+	pg_unreachable();
+}
+
 void
-us_raise(UsError kind, const char *message, const char *detail_fmt,...)
+us_raise_at(const char *file, int line, const char *func, UsError kind,
+			const char *message, const char *detail_fmt,...)
 {
 	StringInfoData detail;
 
@@ -54,20 +73,13 @@ us_raise(UsError kind, const char *message, const char *detail_fmt,...)
 			break;
 		enlargeStringInfo(&detail, needed);
 	}
-
-	ereport(ERROR,
-			(errcode(us_error_sqlstate(kind)),
-			 errmsg_internal("%s", message),
-			 errdetail_internal("%s", detail.data)));
-	pg_unreachable();
+	raise_at(file, line, func, us_error_sqlstate(kind), message, detail.data);
 }
 
 void
-us_raise_invalid_field(const char *field, const char *reason)
+us_raise_invalid_field_at(const char *file, int line, const char *func,
+						  const char *field, const char *reason)
 {
-	ereport(ERROR,
-			(errcode(us_error_sqlstate(US_ERR_INVALID)),
-			 errmsg_internal("invalid %s", field),
-			 errdetail_internal("Field \"%s\" %s.", field, reason)));
-	pg_unreachable();
+	raise_at(file, line, func, us_error_sqlstate(US_ERR_INVALID),
+			 psprintf("invalid %s", field), psprintf("Field \"%s\" %s.", field, reason));
 }

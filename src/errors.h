@@ -25,16 +25,25 @@ extern int	us_error_sqlstate(UsError kind);
 
 /*
  * Raise a domain error: message is the short lowercase primary message,
- * detail_fmt a full sentence naming the field or id concerned.
+ * detail_fmt a full sentence naming the field or id concerned. A macro, so
+ * that the error reports the file and line that raised it.
  */
-extern void us_raise(UsError kind, const char *message, const char *detail_fmt,...)
-			pg_attribute_printf(3, 4) pg_attribute_noreturn();
+#define us_raise(kind, message, ...) \
+	us_raise_at(__FILE__, __LINE__, PG_FUNCNAME_MACRO, (kind), (message), __VA_ARGS__)
+
+extern void us_raise_at(const char *file, int line, const char *func, UsError kind,
+						const char *message, const char *detail_fmt,...)
+			pg_attribute_printf(6, 7) pg_attribute_noreturn();
 
 /*
  * 22023 for one field: message "invalid <field>", detail
  * "Field "<field>" <reason>." where reason comes from validate.h.
  */
-extern void us_raise_invalid_field(const char *field, const char *reason)
+#define us_raise_invalid_field(field, reason) \
+	us_raise_invalid_field_at(__FILE__, __LINE__, PG_FUNCNAME_MACRO, (field), (reason))
+
+extern void us_raise_invalid_field_at(const char *file, int line, const char *func,
+									  const char *field, const char *reason)
 			pg_attribute_noreturn();
 
 #endif
