@@ -305,3 +305,14 @@ SET userservice.max_concurrent_hashes = 5;
 RESET ROLE;
 DROP ROLE regress_userservice_cap;
 SELECT userservice.delete_user(id) FROM userservice.get_user_by_email('capped@security.test');
+
+------------------------------------------------------------------------------
+-- A C entry point declared with the wrong result type (an install script and
+-- the .so out of step) is an error, not a row built from the wrong columns.
+------------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.mismatched_login(email text, password text) RETURNS userservice.post
+AS '$libdir/userservice', 'us_login_1_3' LANGUAGE C;
+SELECT length(userservice.create_signing_key('HS256')) AS kid_length;
+SELECT userservice.create_user('mismatch@security.test', 'password123', 'M') IS NOT NULL AS created;
+SELECT * FROM pg_temp.mismatched_login('mismatch@security.test', 'password123');
+SELECT userservice.delete_user(id) FROM userservice.get_user_by_email('mismatch@security.test');

@@ -43,7 +43,7 @@ us_arg_jsonb(FunctionCallInfo fcinfo, int argno, const char *name)
 }
 
 Datum
-us_composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
+us_composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls, int natts)
 {
 	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
 
@@ -55,6 +55,10 @@ us_composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
 			elog(ERROR, "return type must be a row type");
 		tupdesc = BlessTupleDesc(tupdesc);
 		MemoryContextSwitchTo(old);
+		/* The SQL's result type and the C's values must agree (a script and the .so out of step). */
+		if (tupdesc->natts != natts)
+			elog(ERROR, "function returns a row of %d columns, its result type has %d",
+				 natts, tupdesc->natts);
 		fcinfo->flinfo->fn_extra = tupdesc;
 	}
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
@@ -74,7 +78,7 @@ us_user_profile_datum(FunctionCallInfo fcinfo, const UserRow *row)
 	values[5] = Int32GetDatum(row->version);
 	values[6] = TimestampTzGetDatum(row->created_at);
 	values[7] = TimestampTzGetDatum(row->updated_at);
-	return us_composite_result(fcinfo, values, nulls);
+	return us_composite_result(fcinfo, values, nulls, lengthof(values));
 }
 
 void

@@ -24,10 +24,11 @@ extern void us_arg_page(FunctionCallInfo fcinfo, int size_argno, int after_argno
 						int skip_argno, PageArgs *page);
 
 /*
- * A datum of the function's composite result type from values/nulls. The
- * result TupleDesc is looked up once per call site and kept in fn_extra.
+ * A datum of the function's composite result type from natts values/nulls
+ * (an error unless the type has natts columns). The result TupleDesc is
+ * looked up once per call site and kept in fn_extra.
  */
-extern Datum us_composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls);
+extern Datum us_composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls, int natts);
 
 /* A userservice.user_profile datum (the function's result type) for row. */
 extern Datum us_user_profile_datum(FunctionCallInfo fcinfo, const UserRow *row);

@@ -37,7 +37,7 @@ login_result(FunctionCallInfo fcinfo, const LoginResult *result)
 	values[0] = CStringGetTextDatum(result->access_token);
 	values[1] = CStringGetTextDatum("bearer");
 	values[2] = Int32GetDatum(result->expires_in);
-	return us_composite_result(fcinfo, values, nulls);
+	return us_composite_result(fcinfo, values, nulls, lengthof(values));
 }
 
 /* login(email text, password text) returns userservice.login_result, schemas 1.1 and 1.2 */

@@ -37,7 +37,7 @@ post_datum(FunctionCallInfo fcinfo, const PostRow *row)
 	values[3] = PointerGetDatum(row->body);
 	values[4] = TimestampTzGetDatum(row->created_at);
 	values[5] = TimestampTzGetDatum(row->updated_at);
-	return us_composite_result(fcinfo, values, nulls);
+	return us_composite_result(fcinfo, values, nulls, lengthof(values));
 }
 
 /* create_post(author_id bigint, title text, body text DEFAULT '') */
@@ -145,5 +145,5 @@ us_import_users(PG_FUNCTION_ARGS)
 	us_hide_statement_end(&hide);
 
 	values[0] = Int32GetDatum(created);
-	PG_RETURN_DATUM(us_composite_result(fcinfo, values, nulls));
+	PG_RETURN_DATUM(us_composite_result(fcinfo, values, nulls, lengthof(values)));
 }
