@@ -33,12 +33,12 @@ fi
 if [ ! -s "$DATA/PG_VERSION" ]; then
     echo "== creating cluster in $DATA"
     if [ "$(id -u)" -eq 0 ]; then install -d -o postgres "$DATA"; fi
-    "${RUN[@]}" "$BIN/initdb" -D "$DATA" -E UTF8 --locale=C.UTF-8 -A trust -U postgres >/dev/null
+    "${RUN[@]}" "$BIN/initdb" -D "$DATA" -E UTF8 --locale=C.UTF-8 --auth-local=trust --auth-host=scram-sha-256 -U postgres >/dev/null
 fi
 if ! "${RUN[@]}" "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
     echo "== starting cluster on port $PORT, socket $SOCK"
     "${RUN[@]}" "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
-        -o "-p $PORT -k $SOCK -c listen_addresses=''" start >/dev/null
+        -o "-p $PORT -k $SOCK -c listen_addresses=127.0.0.1" start >/dev/null
 fi
 
 PSQL=(psql -X -h "$SOCK" -p "$PORT" -U postgres)
@@ -55,6 +55,15 @@ if grep -q '^userservice.jwt_secret' "$DATA/postgresql.conf"; then
     "${PSQL[@]}" -d userservice -qAtc "SELECT userservice.retire_signing_key(kid) FROM userservice.signing_keys WHERE omit_kid AND state = 'verifying'" >/dev/null
     echo "== moved the old jwt_secret out of postgresql.conf and rotated to a new signing key"
 fi
+# The role PostgREST logs in as (the README's postgrest.conf points at it).
+"${PSQL[@]}" -d userservice -q >/dev/null <<'SQL'
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticator') THEN
+        CREATE ROLE authenticator LOGIN NOINHERIT PASSWORD 'change me';
+    END IF;
+END $$;
+GRANT userservice_anon, userservice_user, userservice_admin TO authenticator;
+SQL
 # A random signing key for this local cluster, made once (PostgREST reads it with jwks(true)).
 "${PSQL[@]}" -d userservice -tAc "SELECT count(*) FROM userservice.signing_keys WHERE state = 'signing'" | grep -qx 0 &&
     "${PSQL[@]}" -d userservice -qAtc "SELECT 'signing key ' || userservice.create_signing_key('HS256') || ' created'"
@@ -66,5 +75,6 @@ cat <<MSG
 
 userservice is running.
   connect: psql -h $SOCK -p $PORT -U postgres userservice
+  PostgREST: db-uri = "postgres://authenticator:change%20me@127.0.0.1:$PORT/userservice"
   stop:    ${RUN[*]} $BIN/pg_ctl -D $DATA stop
 MSG

@@ -24,7 +24,7 @@ echo "== running the tests in $WORK"
     cd "$WORK" &&
     "${RUN[@]}" env PG_CONFIG="$PG_CONFIG" PATH="$PATH" \
         pg_virtualenv -i '--encoding=UTF8 --locale=C.UTF-8' \
-        make installcheck PG_CONFIG="$PG_CONFIG"
+        make -s installcheck PG_CONFIG="$PG_CONFIG"
 ) 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 
