@@ -11,9 +11,14 @@
 #include "spi_util.h"
 #include "throttle_store.h"
 
-/* The subjects as two parallel arrays, bytea[] and text[], in their order. */
+/*
+ * The parameters every statement here takes: the subjects as two parallel
+ * arrays, bytea[] and text[], in their order ($1, $2), and one int4 ($3).
+ */
+static const Oid subject_types[] = {BYTEAARRAYOID, TEXTARRAYOID, INT4OID};
+
 static void
-subject_arrays(ThrottleSubject *subjects, int n, Datum *keys, Datum *addresses)
+subject_values(ThrottleSubject *subjects, int n, int32 third, Datum values[3])
 {
 	Datum		k[US_THROTTLE_MAX_SUBJECTS];
 	Datum		a[US_THROTTLE_MAX_SUBJECTS];
@@ -23,8 +28,9 @@ subject_arrays(ThrottleSubject *subjects, int n, Datum *keys, Datum *addresses)
 		k[i] = PointerGetDatum(subjects[i].email_key);
 		a[i] = PointerGetDatum(subjects[i].address);
 	}
-	*keys = PointerGetDatum(construct_array(k, n, BYTEAOID, -1, false, TYPALIGN_INT));
-	*addresses = PointerGetDatum(construct_array(a, n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[0] = PointerGetDatum(construct_array(k, n, BYTEAOID, -1, false, TYPALIGN_INT));
+	values[1] = PointerGetDatum(construct_array(a, n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[2] = Int32GetDatum(third);
 }
 
 #define WINDOW "pg_catalog.make_interval(secs => $3::pg_catalog.float8)"
@@ -34,11 +40,9 @@ void
 throttle_store_count(ThrottleSubject *subjects, int n, int32 window_seconds)
 {
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[] = {BYTEAARRAYOID, TEXTARRAYOID, INT4OID};
 	Datum		values[3];
 
-	subject_arrays(subjects, n, &values[0], &values[1]);
-	values[2] = Int32GetDatum(window_seconds);
+	subject_values(subjects, n, window_seconds, values);
 
 	SPI_connect();
 	/* One upsert: it locks the rows in the arrays' order, one by one. */
@@ -56,7 +60,7 @@ throttle_store_count(ThrottleSubject *subjects, int n, int32 window_seconds)
 				" COALESCE(t.trusted_until OPERATOR(pg_catalog.>) pg_catalog.now(), false),"
 				" pg_catalog.ceil(pg_catalog.date_part('epoch', t.window_start OPERATOR(pg_catalog.+) " WINDOW
 				"   OPERATOR(pg_catalog.-) pg_catalog.now()))::pg_catalog.int4",
-				3, types);
+				3, subject_types);
 	us_spi_execute(plan, values, NULL, false, SPI_OK_INSERT_RETURNING);
 	if ((int) SPI_processed != n)
 		elog(ERROR, "login throttle counted %d of %d subjects", (int) SPI_processed, n);
@@ -78,11 +82,9 @@ void
 throttle_store_read(ThrottleSubject *subjects, int n, int32 window_seconds)
 {
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[] = {BYTEAARRAYOID, TEXTARRAYOID, INT4OID};
 	Datum		values[3];
 
-	subject_arrays(subjects, n, &values[0], &values[1]);
-	values[2] = Int32GetDatum(window_seconds);
+	subject_values(subjects, n, window_seconds, values);
 	for (int i = 0; i < n; i++)
 	{
 		subjects[i].failures = 0;
@@ -99,7 +101,7 @@ throttle_store_read(ThrottleSubject *subjects, int n, int32 window_seconds)
 				" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY AS k(e, a, n)"
 				" JOIN userservice.login_throttle t"
 				" ON t.email_key OPERATOR(pg_catalog.=) k.e AND t.address OPERATOR(pg_catalog.=) k.a",
-				3, types);
+				3, subject_types);
 	us_spi_execute(plan, values, NULL, true, SPI_OK_SELECT);
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -138,11 +140,9 @@ throttle_store_give_back(ThrottleSubject *subjects, int n, int32 trust_days)
 {
 	static SPIPlanPtr lock_plan = NULL;
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[] = {BYTEAARRAYOID, TEXTARRAYOID, INT4OID};
 	Datum		values[3];
 
-	subject_arrays(subjects, n, &values[0], &values[1]);
-	values[2] = Int32GetDatum(trust_days);
+	subject_values(subjects, n, trust_days, values);
 
 	SPI_connect();
 	/* Lock in the workers' order first, so that no one deadlocks with us. */
@@ -151,7 +151,7 @@ throttle_store_give_back(ThrottleSubject *subjects, int n, int32 trust_days)
 				" JOIN ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS k(e, a)"
 				" ON t.email_key OPERATOR(pg_catalog.=) k.e AND t.address OPERATOR(pg_catalog.=) k.a"
 				" ORDER BY t.email_key, t.address FOR UPDATE OF t",
-				2, types);
+				2, subject_types);
 	us_spi_execute(lock_plan, values, NULL, false, SPI_OK_SELECT);
 	us_spi_plan(&plan,
 				"WITH k AS (SELECT k.e, k.a, k.e OPERATOR(pg_catalog.<>) ''::pg_catalog.bytea"
@@ -165,7 +165,7 @@ throttle_store_give_back(ThrottleSubject *subjects, int n, int32 trust_days)
 				"   OPERATOR(pg_catalog.+) pg_catalog.make_interval(days => $3)) ELSE t.expires_at END"
 				" FROM k WHERE t.email_key OPERATOR(pg_catalog.=) k.e"
 				" AND t.address OPERATOR(pg_catalog.=) k.a",
-				3, types);
+				3, subject_types);
 	us_spi_execute(plan, values, NULL, false, SPI_OK_UPDATE);
 	SPI_finish();
 }
