@@ -11,7 +11,6 @@
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
-#include "utils/numeric.h"
 
 #include "claims.h"
 
@@ -158,18 +157,6 @@ us_claim_has_string(Jsonb *jb, const char *key, const char *value)
 		return false;
 	}
 	return string_is(v, value);
-}
-
-bool
-us_claim_number(Jsonb *jb, const char *key, double *out)
-{
-	JsonbValue *v = us_claim(jb, key);
-
-	if (v == NULL || v->type != jbvNumeric)
-		return false;
-	*out = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-											  NumericGetDatum(v->val.numeric)));
-	return true;
 }
 
 char *

@@ -28,9 +28,6 @@ extern char *us_claim_string(Jsonb *jb, const char *key);
 /* Is the claim this string, or an array holding it (as aud may be)? */
 extern bool us_claim_has_string(Jsonb *jb, const char *key, const char *value);
 
-/* A numeric claim as a double (no overflow error); false when absent or not a number. */
-extern bool us_claim_number(Jsonb *jb, const char *key, double *out);
-
 /* The claims we sign, as JSON text. */
 extern char *us_claims_build(int64 user_id, const char *role, int64 iat, int64 exp,
 							 int32 token_version, const char *audience);

@@ -11,9 +11,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The fixed header of every token we sign: {"alg":"HS256","typ":"JWT"}. */
-#define US_JWT_HEADER_B64 "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
-
 /* The three parts of a compact JWT, as spans of the token text. */
 typedef struct JwtParts
 {
