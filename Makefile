@@ -4,9 +4,9 @@ MODULE_big = userservice
 OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
 DATA = $(wildcard sql/userservice--*.sql)
 
-# Regression suites: every sql/*.sql that is not an install or upgrade script.
-REGRESS = $(sort $(basename $(notdir $(filter-out $(DATA),$(wildcard sql/*.sql)))))
-REGRESS_OPTS = --inputdir=. --load-extension=userservice
+# Regression suites: test/sql/*.sql, expected output in test/expected.
+REGRESS = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
+REGRESS_OPTS = --inputdir=test --load-extension=userservice
 
 ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=userservice

@@ -8,6 +8,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use UserserviceTest;
 use MIME::Base64 qw(decode_base64url);
 
 # The decoded header of a token.
@@ -20,23 +23,6 @@ $node->init(extra => [ '--encoding=UTF8', '--locale=C.UTF-8' ]);
 $node->start;
 
 sub sql { return $node->safe_psql('postgres', shift); }
-
-# Run SQL that must fail; return the SQLSTATE of its error ('' when it did
-# not fail).
-sub sqlstate_of
-{
-	my ($query) = @_;
-	my ($stdout, $stderr);
-	my $rc = $node->psql('postgres', "\\set VERBOSITY verbose\n$query",
-		stdout => \$stdout, stderr => \$stderr);
-	return '' if $rc == 0;
-	return $stderr =~ /ERROR:\s+([0-9A-Z]{5}):/ ? $1 : "rc=$rc: $stderr";
-}
-
-sub extversion
-{
-	return sql("SELECT extversion FROM pg_extension WHERE extname = 'userservice'");
-}
 
 # Every column of every user, in id order, compared as text: a hash that
 # changed by one byte shows up.
@@ -68,7 +54,7 @@ my $accent = "\xc3\xa9t\xc3\xa9";
 
 # ---------------------------------------------------------------- 1.0
 sql("CREATE EXTENSION userservice VERSION '1.0'");
-is(extversion(), '1.0', 'installed version 1.0');
+is(extversion($node), '1.0', 'installed version 1.0');
 is( sql(q{SELECT path FROM pg_catalog.pg_extension_update_paths('userservice')
           WHERE source = '1.0' AND target = '1.2'}),
 	'1.0--1.1--1.2',
@@ -94,9 +80,9 @@ is(sql(q{SELECT id FROM userservice.get_user_by_email('bob.builder@EXAMPLE.org')
 	$bob, '1.0: get_user_by_email finds any letter case');
 is(sql("SELECT display_name FROM userservice.get_user($cee)"),
 	$cecile, '1.0: get_user returns non-ASCII text intact');
-is( sqlstate_of(q{SELECT userservice.create_user('ANN@example.com', 'password-x', 'Other Ann')}),
+is( sqlstate_of($node, 'postgres', q{SELECT userservice.create_user('ANN@example.com', 'password-x', 'Other Ann')}),
 	'23505', '1.0: a duplicate email in another case is 23505');
-is(sqlstate_of('SELECT userservice.get_user(999999)'),
+is(sqlstate_of($node, 'postgres', 'SELECT userservice.get_user(999999)'),
 	'PT404', '1.0: get_user of a missing id is PT404');
 is( sql(q{SELECT to_regprocedure('userservice.login(text,text)') IS NULL
           AND to_regclass('userservice.login_failures') IS NULL
@@ -112,7 +98,7 @@ is(scalar(split /\n/, $before), 5, '1.0: snapshot of five rows');
 
 # ---------------------------------------------------------------- 1.1
 sql("ALTER EXTENSION userservice UPDATE TO '1.1'");
-is(extversion(), '1.1', 'updated to 1.1');
+is(extversion($node), '1.1', 'updated to 1.1');
 is(users_1_0(), $before, '1.1: every user is still there, every column byte for byte');
 is(sql('SELECT count(*) FROM userservice.users WHERE token_version = 1'),
 	'5', '1.1: token_version added, 1 on every row');
@@ -125,15 +111,15 @@ is( login_claims('bob.builder@example.org', "password-bob-$accent"),
 is( login_claims('ann@example.com', "password-ann-$accent"),
 	"$ann|userservice_admin|t",
 	'1.1: login of the admin gives the admin role');
-is( sqlstate_of(qq{SET userservice.jwt_secret = '$secret';
+is( sqlstate_of($node, 'postgres', qq{SET userservice.jwt_secret = '$secret';
                    SELECT userservice.login('cee\@example.net', 'wrong-password')}),
 	'28P01', '1.1: a wrong password is 28P01');
-is( sqlstate_of(qq{SET userservice.jwt_secret = '$secret';
+is( sqlstate_of($node, 'postgres', qq{SET userservice.jwt_secret = '$secret';
                    SELECT userservice.login('eve\@example.com', 'password-eve-$accent')}),
 	'28P01', '1.1: the inactive account cannot log in');
 is(sql('SELECT user_id, failures FROM userservice.login_failures'),
 	"$cee|1", '1.1: the failed login was counted in login_failures');
-is( sqlstate_of(qq{SET userservice.jwt_secret = '$secret';
+is( sqlstate_of($node, 'postgres', qq{SET userservice.jwt_secret = '$secret';
                    SELECT userservice.verify_token('eyJhbGciOiJIUzI1NiJ9.e30.AAAA')}),
 	'28000', '1.1: verify_token refuses a forged token');
 
@@ -166,7 +152,7 @@ my $failures   = sql('SELECT * FROM userservice.login_failures ORDER BY user_id'
 
 # ---------------------------------------------------------------- 1.2
 sql("ALTER EXTENSION userservice UPDATE TO '1.2'");
-is(extversion(), '1.2', 'updated to 1.2');
+is(extversion($node), '1.2', 'updated to 1.2');
 is(users_all(), $before_all, '1.2: every user is still there, every column byte for byte');
 is(sql('SELECT * FROM userservice.login_failures ORDER BY user_id'),
 	$failures, '1.2: login_failures rows kept');
@@ -190,7 +176,7 @@ is( sql(q{SELECT string_agg(u.id || ':' || (SELECT coalesce(string_agg(p->>'titl
 	'1.2: list_users_with_posts gives every user with its posts, newest first');
 is(sql('SELECT count(*) FROM userservice.list_users_with_posts(only_active => true)'),
 	'5', '1.2: only_active leaves out the inactive account');
-is(sqlstate_of(qq{SELECT userservice.create_post($bob, '')}),
+is(sqlstate_of($node, 'postgres', qq{SELECT userservice.create_post($bob, '')}),
 	'22023', '1.2: an empty title is 22023');
 is(users_all(), $before_all, '1.2: the users are untouched by the post calls');
 
@@ -206,7 +192,7 @@ my $before_13 = sql("SELECT $cols_1_0, token_version FROM userservice.users WHER
 my $posts_12 = sql('SELECT * FROM userservice.posts ORDER BY id');
 
 my ($rc, $out, $err) = $node->psql('postgres', "ALTER EXTENSION userservice UPDATE TO '1.3'");
-is(extversion(), '1.3', 'updated to 1.3');
+is(extversion($node), '1.3', 'updated to 1.3');
 like($err, qr/WARNING:  userservice\.jwt_secret is set: remove it/, '1.3: the update warns that the setting is still set');
 is(sql("SELECT $cols_1_0, token_version FROM userservice.users WHERE id <> $cee ORDER BY id"),
 	$before_13, '1.3: every user is still there, byte for byte');
@@ -220,7 +206,7 @@ is(sql("SELECT userservice.verify_token('$token_12')->>'sub'"), $dee,
 my $token_13 = sql(q{SELECT access_token FROM userservice.login('dee@example.com', 'new-password-dee')});
 is(header_of($token_13), '{"alg":"HS256","typ":"JWT"}',
 	'1.3: the migrated key signs without kid (a PostgREST with the plain secret keeps accepting)');
-is(sqlstate_of(q{SELECT userservice.login('dee@example.com', 'wrong-password')}), '28P01', '1.3: a failed login');
+is(sqlstate_of($node, 'postgres', q{SELECT userservice.login('dee@example.com', 'wrong-password')}), '28P01', '1.3: a failed login');
 is(sql(q{SELECT failures FROM userservice.login_attempts('dee@example.com')}), '1', '1.3: ... counted by the throttle');
 
 # The README: remove the setting, reload, rotate to a fresh key, retire the
@@ -230,7 +216,7 @@ $node->reload;
 my $migrated = sql(q{SELECT kid FROM userservice.signing_keys});
 my $kid = sql(q{SELECT userservice.create_signing_key('HS256')});
 sql(qq{SELECT userservice.retire_signing_key('$migrated')});
-is(sqlstate_of("SELECT userservice.verify_token('$token_12')"), '28000',
+is(sqlstate_of($node, 'postgres', "SELECT userservice.verify_token('$token_12')"), '28000',
 	'1.3 after rotation: the token signed with the old secret is refused');
 my $token_new = sql(q{SELECT access_token FROM userservice.login('dee@example.com', 'new-password-dee')});
 is(header_of($token_new), qq{{"alg":"HS256","typ":"JWT","kid":"$kid"}},

@@ -10,6 +10,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use UserserviceTest;
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1, extra => [ '--encoding=UTF8', '--locale=C.UTF-8' ]);
@@ -27,19 +30,12 @@ $standby->init_from_backup($primary, 'base', has_streaming => 1);
 $standby->start;
 $primary->wait_for_catchup($standby);
 
-sub sqlstate_on
-{
-	my ($node, $sql) = @_;
-	my ($rc, $out, $err) = $node->psql('postgres', "\\set VERBOSITY verbose\n$sql");
-	return $rc == 0 ? 'ok' : ($err =~ /ERROR:\s+([0-9A-Z]{5}):/ ? $1 : $err);
-}
-
 is($standby->safe_psql('postgres', 'SELECT pg_is_in_recovery()'), 't', 'the standby is in recovery');
-is(sqlstate_on($standby, q{SELECT userservice.login('sam@example.com', 'wrong-password-1')}), 'PT503',
+is(sqlstate_of($standby, 'postgres', q{SELECT userservice.login('sam@example.com', 'wrong-password-1')}), 'PT503',
 	'standby: a wrong password is refused with PT503, not counted and not checked');
-is(sqlstate_on($standby, q{SELECT userservice.login('sam@example.com', 'sam-password-1')}), 'PT503',
+is(sqlstate_of($standby, 'postgres', q{SELECT userservice.login('sam@example.com', 'sam-password-1')}), 'PT503',
 	'standby: the right password too');
-is(sqlstate_on($standby, q{SELECT userservice.login('nobody@example.com', 'wrong-password-1')}), 'PT503',
+is(sqlstate_of($standby, 'postgres', q{SELECT userservice.login('nobody@example.com', 'wrong-password-1')}), 'PT503',
 	'standby: an unknown email gets the same answer');
 my ($rc, $out, $err) = $standby->psql('postgres', q{SELECT userservice.login('sam@example.com', 'sam-password-1')});
 like($err, qr/login is unavailable on a standby/, 'standby: the message says why');
@@ -47,7 +43,7 @@ is($standby->safe_psql('postgres', "SELECT email FROM userservice.get_user($id)"
 	'standby: reads work');
 is($standby->safe_psql('postgres', "SELECT userservice.verify_token('$token')->>'sub'"), $id,
 	'standby: a token issued by the primary verifies');
-is(sqlstate_on($primary, q{SELECT userservice.login('sam@example.com', 'sam-password-1')}), 'ok',
+is(sqlstate_of($primary, 'postgres', q{SELECT userservice.login('sam@example.com', 'sam-password-1')}), 'ok',
 	'primary: login works');
 
 $standby->stop;

@@ -14,24 +14,20 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use UserserviceTest;
 
 my $node = PostgreSQL::Test::Cluster->new('takeover');
 $node->init(extra => [ '--encoding=UTF8', '--locale=C.UTF-8' ]);
 $node->start;
-
-sub sqlstate_of
-{
-	my ($db, $sql, %opts) = @_;
-	my ($rc, $out, $err) = $node->psql($db, "\\set VERBOSITY verbose\n$sql", %opts);
-	return $rc == 0 ? 'ok' : ($err =~ /ERROR:\s+([0-9A-Z]{5}):/ ? $1 : $err);
-}
 
 # ---------------------------------------------------------------- a schema made beforehand
 $node->safe_psql('postgres', 'CREATE ROLE mallory LOGIN');
 $node->safe_psql('postgres', 'CREATE DATABASE pre');
 $node->safe_psql('pre', 'GRANT CREATE ON DATABASE pre TO mallory');
 $node->safe_psql('pre', 'CREATE SCHEMA userservice AUTHORIZATION mallory');
-is(sqlstate_of('pre', 'CREATE EXTENSION userservice'), '42501',
+is(sqlstate_of($node, 'pre', 'CREATE EXTENSION userservice'), '42501',
 	'CREATE EXTENSION refuses a schema owned by a non-superuser');
 like(
 	(($node->psql('pre', 'CREATE EXTENSION userservice'))[2]),
@@ -47,7 +43,7 @@ $node->safe_psql('post', q{SELECT userservice.create_signing_key('HS256')});
 $node->safe_psql('post', q{SELECT userservice.create_user('ann@example.com', 'ann-password-1', 'Ann')});
 $node->safe_psql('post', 'GRANT CREATE ON DATABASE post TO mallory');
 $node->safe_psql('post', 'ALTER SCHEMA userservice OWNER TO mallory');
-is(sqlstate_of('post', q{SELECT userservice.get_user(1)}), '55000',
+is(sqlstate_of($node, 'post', q{SELECT userservice.get_user(1)}), '55000',
 	'a schema owned by a non-superuser: every function refuses (55000)');
 my $connstr = $node->connstr('post') . ' user=mallory';
 $node->safe_psql('post', q{
@@ -61,7 +57,7 @@ $node->safe_psql('post', q{
 	CREATE TRIGGER t BEFORE INSERT ON userservice.users FOR EACH ROW EXECUTE FUNCTION userservice.escalate();},
 	connstr => $connstr);
 $node->safe_psql('post', 'ALTER SCHEMA us_old OWNER TO postgres');
-is(sqlstate_of('post', q{SELECT us_old.create_user('eve@example.com', 'eve-password-1', 'Eve')}), '55000',
+is(sqlstate_of($node, 'post', q{SELECT us_old.create_user('eve@example.com', 'eve-password-1', 'Eve')}), '55000',
 	'the schema named userservice is not the extension\'s: refused (55000)');
 is($node->safe_psql('postgres', q{SELECT rolsuper FROM pg_roles WHERE rolname = 'mallory'}), 'f',
 	'mallory is not a superuser: no planted trigger ran');
@@ -76,7 +72,7 @@ $node->safe_psql('defaults', q{SELECT userservice.create_signing_key('HS256')});
 my $rconn = $node->connstr('defaults') . ' user=reporting';
 for my $table (qw(signing_keys users login_throttle posts))
 {
-	is(sqlstate_of('defaults', "SELECT count(*) FROM userservice.$table", connstr => $rconn), '42501',
+	is(sqlstate_of($node, 'defaults', "SELECT count(*) FROM userservice.$table", connstr => $rconn), '42501',
 		"default privileges: reporting cannot read userservice.$table");
 }
 

@@ -4,25 +4,7 @@
 -- depend on the files that ran before this one.
 \set VERBOSITY default
 
--- Runs stmt and returns "SQLSTATE message / detail", with the id given (if
--- any) written as <id>, so that errors whose DETAIL names an id can be shown.
-CREATE FUNCTION pg_temp.error_of(stmt text, id bigint DEFAULT NULL) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text;
-    msg text;
-    det text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
-    IF id IS NOT NULL THEN
-        det := regexp_replace(det, '\m' || id || '\M', '<id>', 'g');
-    END IF;
-    RETURN st || ' ' || msg || ' / ' || det;
-END
-$$;
+\i test/sql/helpers.psql
 
 SELECT count(*) AS rows_at_start FROM userservice.users \gset
 
@@ -147,8 +129,8 @@ SELECT userservice.delete_user(:bob_id) AS deleted;
 SELECT pg_get_function_result('userservice.delete_user(bigint)'::regprocedure) AS delete_returns;
 SELECT :n_before - count(*) AS rows_removed FROM userservice.users;
 SELECT count(*) AS bob_rows FROM userservice.users WHERE id = :bob_id;
-SELECT pg_temp.error_of(format('SELECT userservice.get_user(%s)', :bob_id), :bob_id) AS get_deleted;
-SELECT pg_temp.error_of(format('SELECT userservice.delete_user(%s)', :bob_id), :bob_id) AS delete_again;
+SELECT pg_temp.error_of(format('SELECT userservice.get_user(%s)', :bob_id), jsonb_build_object('id', :bob_id)) AS get_deleted;
+SELECT pg_temp.error_of(format('SELECT userservice.delete_user(%s)', :bob_id), jsonb_build_object('id', :bob_id)) AS delete_again;
 SELECT * FROM userservice.get_user_by_email('bob@users.test');
 \echo :LAST_ERROR_SQLSTATE
 -- Ann is still there.

@@ -5,25 +5,7 @@
 -- Accounts here use the domain patch.test.
 \set VERBOSITY default
 
--- Runs stmt and returns "SQLSTATE message / detail", with the id given written
--- as <id> (ids depend on the files that ran before this one).
-CREATE FUNCTION pg_temp.error_of(stmt text, id bigint DEFAULT NULL) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text;
-    msg text;
-    det text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
-    IF id IS NOT NULL THEN
-        det := regexp_replace(det, '\m' || id || '\M', '<id>', 'g');
-    END IF;
-    RETURN st || ' ' || msg || ' / ' || det;
-END
-$$;
+\i test/sql/helpers.psql
 
 -- A snapshot of whole rows (hash included), to prove that a call changed
 -- nothing, or exactly what it should.
@@ -317,13 +299,13 @@ SELECT display_name, version = :v + 1 AS bumped
   FROM userservice.update_user(:pid, '{"display_name": "Versioned"}', :v);
 SELECT pg_temp.take_snapshot();
 -- The old version is now stale: PT409.
-SELECT pg_temp.error_of(format('SELECT userservice.update_user(%s, %L, %s)', :pid, '{"display_name": "Stale"}', :v), :pid) AS stale;
+SELECT pg_temp.error_of(format('SELECT userservice.update_user(%s, %L, %s)', :pid, '{"display_name": "Stale"}', :v), jsonb_build_object('id', :pid)) AS stale;
 -- A version from the future: PT409.
-SELECT pg_temp.error_of(format('SELECT userservice.update_user(%s, %L, %s)', :pid, '{"display_name": "Future"}', :v + 5), :pid) AS future;
+SELECT pg_temp.error_of(format('SELECT userservice.update_user(%s, %L, %s)', :pid, '{"display_name": "Future"}', :v + 5), jsonb_build_object('id', :pid)) AS future;
 -- A stale version with a patch that would change nothing: still PT409.
-SELECT pg_temp.error_of(format('SELECT userservice.update_user(%s, %L, %s)', :pid, '{}', :v), :pid) AS stale_noop;
+SELECT pg_temp.error_of(format('SELECT userservice.update_user(%s, %L, %s)', :pid, '{}', :v), jsonb_build_object('id', :pid)) AS stale_noop;
 -- A stale version with a password: PT409, the hash is not replaced.
-SELECT pg_temp.error_of(format('SELECT userservice.update_user(%s, %L, %s)', :pid, '{"password": "stale password"}', :v), :pid) AS stale_password;
+SELECT pg_temp.error_of(format('SELECT userservice.update_user(%s, %L, %s)', :pid, '{"password": "stale password"}', :v), jsonb_build_object('id', :pid)) AS stale_password;
 -- Nothing changed.
 SELECT * FROM pg_temp.changes();
 -- The current version with a no-op patch: accepted, no bump.

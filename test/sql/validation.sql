@@ -234,22 +234,11 @@ SELECT * FROM userservice.create_user('zwj@validation.test', 'password123', U&'\
 SELECT display_name = U&'A\200DB' AS kept FROM userservice.create_user('zwj@validation.test', 'password123', U&'A\200DB');
 SELECT userservice.delete_user(id) FROM userservice.get_user_by_email('zwj@validation.test');
 
+
 ------------------------------------------------------------------------------
 -- Look-alikes the review found (1.3): each was a second account in 1.2.
 ------------------------------------------------------------------------------
--- What a statement answered: SQLSTATE | message | detail.
-CREATE FUNCTION pg_temp.error_of(stmt text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
-    RETURN st || ' | ' || msg || ' | ' || det;
-END
-$$;
+\i test/sql/helpers.psql
 -- The invisible characters the hand-written list missed, by ICU's properties.
 SELECT label, pg_temp.error_of(format('SELECT userservice.create_user(%L, %L, %L)', e, 'password123', 'Look')) AS outcome
 FROM (VALUES (1, 'U+034F combining grapheme joiner', U&'ad\034Fmin@validation.test'),

@@ -5,28 +5,7 @@
 -- depend on the files that ran before this one.
 \set VERBOSITY default
 
--- error_of(stmt, names) runs stmt and returns "SQLSTATE message / detail",
--- with every id of names ({"<name>": id}) written as <name>: for the errors
--- whose DETAIL names an id.
-CREATE FUNCTION pg_temp.error_of(stmt text, names jsonb DEFAULT '{}') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text;
-    msg text;
-    det text;
-    k text;
-    v text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
-    FOR k, v IN SELECT * FROM jsonb_each_text(names) LOOP
-        det := regexp_replace(det, '\m' || v || '\M', '<' || k || '>', 'g');
-    END LOOP;
-    RETURN st || ' ' || msg || ' / ' || det;
-END
-$$;
+\i test/sql/helpers.psql
 
 -- Three accounts: ann and bob write posts, cat is made an administrator.
 SELECT email FROM userservice.create_user('posts-ann@example.com', 'correct horse battery', 'Ann');
