@@ -4,15 +4,15 @@
 \pset footer off
 \echo '-- create_user: a new account (argon2id hash stored, never returned)'
 SELECT id AS demo_id, email, display_name, role, version
-  FROM userservice.create_user('Ann@Example.com', 'correct horse battery', 'Ann') \gset
+  FROM userservice.create_user('Demo@Example.com', 'correct horse battery', 'Demo') \gset
 SELECT * FROM userservice.get_user(:demo_id);
 \echo '-- get_user_by_email: any letter case finds the account'
-SELECT id, email, display_name FROM userservice.get_user_by_email('ann@EXAMPLE.com');
+SELECT id, email, display_name FROM userservice.get_user_by_email('demo@EXAMPLE.com');
 \echo '-- update_user: a partial patch; version goes up'
 SELECT id, email, display_name, version
-  FROM userservice.update_user(:demo_id, '{"display_name": "Ann Lee"}', 1);
+  FROM userservice.update_user(:demo_id, '{"display_name": "Demo Lee"}', 1);
 \echo '-- a duplicate email, in another letter case, is refused (23505)'
-SELECT * FROM userservice.create_user('ANN@example.com', 'another password', 'Impostor');
+SELECT * FROM userservice.create_user('DEMO@example.com', 'another password', 'Impostor');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT :'LAST_ERROR_SQLSTATE' = '23505' AS e1 \gset
 \echo '-- a stale expected_version is refused (PT409)'
@@ -21,17 +21,17 @@ SELECT * FROM userservice.update_user(:demo_id, '{"display_name": "Late"}', 1);
 SELECT :'LAST_ERROR_SQLSTATE' = 'PT409' AS e2 \gset
 \echo '-- login: an HS256 token signed by the key run.sh made (userservice.signing_keys)'
 SELECT left(access_token, 24) || '...' AS access_token, token_type, expires_in
-  FROM userservice.login('ann@example.com', 'correct horse battery');
-SELECT count(*) = 1 AS e0 FROM userservice.login('ann@example.com', 'correct horse battery') \gset
+  FROM userservice.login('demo@example.com', 'correct horse battery');
+SELECT count(*) = 1 AS e0 FROM userservice.login('demo@example.com', 'correct horse battery') \gset
 \echo '-- a wrong password and an unknown email get the same answer (28P01)'
-SELECT * FROM userservice.login('ann@example.com', 'wrong password');
+SELECT * FROM userservice.login('demo@example.com', 'wrong password');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT :'LAST_ERROR_SQLSTATE' = '28P01' AS e3 \gset
 SELECT * FROM userservice.login('nobody@example.com', 'wrong password');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT :'LAST_ERROR_SQLSTATE' = '28P01' AS e4 \gset
 \echo '-- both were counted by the login throttle, the unknown email too (so PT429 tells nothing)'
-SELECT address, failures FROM userservice.login_attempts('ann@example.com');
+SELECT address, failures FROM userservice.login_attempts('demo@example.com');
 SELECT address, failures FROM userservice.login_attempts('nobody@example.com');
 \echo '-- a post, and users with their posts in one statement'
 SELECT title FROM userservice.create_post(:demo_id, 'Hello', 'First post');

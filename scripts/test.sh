@@ -33,8 +33,15 @@ echo "== unit tests (test/unit)"
 (cd "$WORK" && "${RUN[@]}" make -s -C test/unit check) 2>&1 | tee -a "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
+# The README as a newcomer follows it: run.sh, every SQL example in order,
+# run.sh again, uninstall.sh (on a copy of the tree, a cluster of its own).
+echo "== the README's steps and SQL examples (test/readme)"
+(cd "$WORK" && bash test/readme/run.sh) 2>&1 | tee -a "$LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
 # A pass/fail summary that counts tests: each pg_regress suite and
-# isolation spec, each TAP assertion (prove's Tests= total), each unit test.
+# isolation spec, each TAP assertion (prove's Tests= total), each unit test
+# and each check of the README's steps (TAP lines too).
 suites_ok=$(grep -Ec '^(ok|test) .*\.\.\. ok' "$LOG")
 suites_failed=$(grep -Ec '\.\.\. FAILED' "$LOG")
 tap_total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$LOG" | tail -1)
