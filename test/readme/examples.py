@@ -151,6 +151,24 @@ live = sql("SELECT count(*) FROM userservice.signing_keys WHERE state <> 'retire
 check(live == '2' and len(keys) == 2 and all(k['kty'] == 'oct' and k['kid'] for k in keys),
       "the JWKS export holds run.sh's key and the README's new one", jwks)
 
+# The sh block that exports the JWKS for PostgREST, run as written but into a
+# directory of the test's own (and without the chown: there is no postgrest user).
+text = '\n'.join(lines)
+export = re.search(r'```sh\n(mkdir -p /etc/postgrest\n.*?)```', text, re.S)
+with tempfile.TemporaryDirectory() as d:
+    cmd = export.group(1).replace('/etc/postgrest', d) if export else 'false'
+    cmd = cmd.replace('-p 54329', '-p ' + port).replace('-h .pgrun', '-h ' + host)
+    cmd = '\n'.join(l for l in cmd.split('\n') if not l.startswith('chown'))
+    r = subprocess.run(['bash', '-e', '-c', cmd], capture_output=True, text=True)
+    try:
+        exported = json.load(open(os.path.join(d, 'jwks.json')))['keys']
+        mode = os.stat(os.path.join(d, 'jwks.json')).st_mode & 0o777
+    except (OSError, ValueError, KeyError):
+        exported, mode = [], None
+    check(r.returncode == 0 and exported == keys and mode == 0o600,
+          'the JWKS export writes the key set to a file only its owner reads',
+          '%s %s %s' % (r.stderr, exported, oct(mode or 0)))
+
 check_outputs(run_blocks(tail))
 
 # What the text says beyond the blocks' own output.
