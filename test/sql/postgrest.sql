@@ -36,6 +36,10 @@
 --   page_total is 1 for a function that returns one value.
 -- * Response.hs actionResponse: a function returning void answers 204 with
 --   no body, whatever its statement returned.
+-- * Plan.hs findProc: only a single UNNAMED json or jsonb parameter takes the
+--   whole body. import_users(users jsonb) names its parameter, so its body is
+--   {"users": [...]}; a bare array (its keys are its objects' keys) matches
+--   no function: 404 PGRST202 before any SQL.
 -- * Error.hs mapSQLtoHTTP: no error 200 (204 for void), 42501 401 when the
 --   role is db-anon-role and 403 otherwise, 28000/28P01 403, PT404 404,
 --   23505/PT409 409, PT429 429, PT503 503, 22023 400, 25006 405, 22P02 400.
@@ -85,6 +89,7 @@ SELECT id AS pia_id FROM userservice.create_user('postgrest-pia@example.com', 'p
 SELECT id AS pam_id FROM userservice.create_user('postgrest-pam@example.com', 'pam-password-1', 'Pam') \gset
 SELECT id AS pad_id FROM userservice.create_user('postgrest-pad@example.com', 'pad-password-1', 'Pad') \gset
 SELECT id AS plo_id FROM userservice.create_user('postgrest-plo@example.com', 'plo-password-1', 'Plo') \gset
+SELECT id AS pgl_id FROM userservice.create_user('postgrest-pgl@example.com', 'pgl-password-1', 'Pgl') \gset
 SELECT role FROM userservice.update_user(:pad_id, '{"role": "admin"}');
 
 -- What PostgREST's schema cache reads of the functions called here, and the
@@ -96,7 +101,8 @@ SELECT p.proname AS function, pg_get_function_identity_arguments(p.oid) AS argum
        p.prorettype = 'void'::regtype AS answers_204
 FROM pg_proc p
 WHERE p.pronamespace = 'userservice'::regnamespace
-  AND p.proname IN ('check_request', 'create_user', 'login', 'me', 'update_user', 'logout_all')
+  AND p.proname IN ('check_request', 'create_user', 'login', 'me', 'get_user', 'list_users',
+                    'update_user', 'logout_all', 'delete_user', 'import_users')
 ORDER BY p.proname;
 
 -- The authenticator role of the README (created here when missing, dropped
@@ -138,9 +144,25 @@ WITH pgrst_source AS (SELECT "pgrst_call".* FROM (SELECT $1 AS json_data) pgrst_
 -- POST /rpc/login {email, password}
 PREPARE pgrst_login(json) AS
 WITH pgrst_source AS (SELECT "pgrst_call".* FROM (SELECT $1 AS json_data) pgrst_payload, LATERAL (SELECT "email", "password" FROM json_to_record(pgrst_payload.json_data) AS _("email" text, "password" text) LIMIT 1) pgrst_body , LATERAL "userservice"."login"("email" := pgrst_body."email", "password" := pgrst_body."password") pgrst_call) SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT "login_result".* FROM "pgrst_source" AS "login_result"   ) _postgrest_t;
+-- GET /rpc/login?email=...&password=...
+PREPARE pgrst_login_get(unknown, unknown) AS
+WITH pgrst_source AS (SELECT "pgrst_call".* FROM "userservice"."login"("email" := $1::text, "password" := $2::text) pgrst_call) SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT "login_result".* FROM "pgrst_source" AS "login_result"   ) _postgrest_t;
 -- GET /rpc/me, and POST /rpc/me with no body or {}
 PREPARE pgrst_me AS
 WITH pgrst_source AS (SELECT "pgrst_call".* FROM "userservice"."me"() pgrst_call) SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT "user_profile".* FROM "pgrst_source" AS "user_profile"   ) _postgrest_t;
+-- GET /rpc/get_user?user_id=...
+PREPARE pgrst_get_user_get(unknown) AS
+WITH pgrst_source AS (SELECT "pgrst_call".* FROM "userservice"."get_user"("user_id" := $1::bigint) pgrst_call) SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT "user_profile".* FROM "pgrst_source" AS "user_profile"   ) _postgrest_t;
+-- POST /rpc/get_user {user_id}
+PREPARE pgrst_get_user(json) AS
+WITH pgrst_source AS (SELECT "pgrst_call".* FROM (SELECT $1 AS json_data) pgrst_payload, LATERAL (SELECT "user_id" FROM json_to_record(pgrst_payload.json_data) AS _("user_id" bigint) LIMIT 1) pgrst_body , LATERAL "userservice"."get_user"("user_id" := pgrst_body."user_id") pgrst_call) SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT "user_profile".* FROM "pgrst_source" AS "user_profile"   ) _postgrest_t;
+-- GET /rpc/list_users?page_size=...&after_id=... (a set: page_total counts
+-- its rows, the body is an array)
+PREPARE pgrst_list_users_get(unknown, unknown) AS
+WITH pgrst_source AS (SELECT "pgrst_call".* FROM "userservice"."list_users"("page_size" := $1::integer, "after_id" := $2::bigint) pgrst_call) SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT "user_profile".* FROM "pgrst_source" AS "user_profile"   ) _postgrest_t;
+-- POST /rpc/list_users {page_size, after_id}
+PREPARE pgrst_list_users(json) AS
+WITH pgrst_source AS (SELECT "pgrst_call".* FROM (SELECT $1 AS json_data) pgrst_payload, LATERAL (SELECT "page_size", "after_id" FROM json_to_record(pgrst_payload.json_data) AS _("page_size" integer, "after_id" bigint) LIMIT 1) pgrst_body , LATERAL "userservice"."list_users"("page_size" := pgrst_body."page_size", "after_id" := pgrst_body."after_id") pgrst_call) SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT "user_profile".* FROM "pgrst_source" AS "user_profile"   ) _postgrest_t;
 -- POST /rpc/update_user {user_id, patch}
 PREPARE pgrst_update_user(json) AS
 WITH pgrst_source AS (SELECT "pgrst_call".* FROM (SELECT $1 AS json_data) pgrst_payload, LATERAL (SELECT "user_id", "patch" FROM json_to_record(pgrst_payload.json_data) AS _("user_id" bigint, "patch" jsonb) LIMIT 1) pgrst_body , LATERAL "userservice"."update_user"("user_id" := pgrst_body."user_id", "patch" := pgrst_body."patch") pgrst_call) SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT "user_profile".* FROM "pgrst_source" AS "user_profile"   ) _postgrest_t;
@@ -152,6 +174,15 @@ WITH pgrst_source AS (SELECT "pgrst_call".* FROM (SELECT $1 AS json_data) pgrst_
 -- same statement (void: a scalar)
 PREPARE pgrst_logout_all AS
 WITH pgrst_source AS (SELECT pgrst_call.pgrst_scalar FROM (SELECT "userservice"."logout_all"() pgrst_scalar) pgrst_call) SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT "logout_all".* FROM "pgrst_source" AS "logout_all"   ) _postgrest_t;
+-- GET /rpc/delete_user?user_id=...
+PREPARE pgrst_delete_user_get(unknown) AS
+WITH pgrst_source AS (SELECT pgrst_call.pgrst_scalar FROM (SELECT "userservice"."delete_user"("user_id" := $1::bigint) pgrst_scalar) pgrst_call) SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT "delete_user".* FROM "pgrst_source" AS "delete_user"   ) _postgrest_t;
+-- POST /rpc/delete_user {user_id}
+PREPARE pgrst_delete_user(json) AS
+WITH pgrst_source AS (SELECT pgrst_call.pgrst_scalar FROM (SELECT $1 AS json_data) pgrst_payload, LATERAL (SELECT "user_id" FROM json_to_record(pgrst_payload.json_data) AS _("user_id" bigint) LIMIT 1) pgrst_body , LATERAL (SELECT "userservice"."delete_user"("user_id" := pgrst_body."user_id") pgrst_scalar) pgrst_call) SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT "delete_user".* FROM "pgrst_source" AS "delete_user"   ) _postgrest_t;
+-- POST /rpc/import_users {users}
+PREPARE pgrst_import_users(json) AS
+WITH pgrst_source AS (SELECT "pgrst_call".* FROM (SELECT $1 AS json_data) pgrst_payload, LATERAL (SELECT "users" FROM json_to_record(pgrst_payload.json_data) AS _("users" jsonb) LIMIT 1) pgrst_body , LATERAL "userservice"."import_users"("users" := pgrst_body."users") pgrst_call) SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT "import_report".* FROM "pgrst_source" AS "import_report"   ) _postgrest_t;
 ABORT;
 -- What the server made of the unknown parameters and the body.
 SELECT name, parameter_types FROM pg_prepared_statements WHERE name LIKE 'pgrst\_%' ORDER BY name;
@@ -259,6 +290,30 @@ EXECUTE pgrst_login(:'body');
 ABORT;
 
 ----------------------------------------------------------------------
+-- GET /rpc/login: READ ONLY like every GET. PostgREST does not refuse it
+-- for login's volatility, and login writes nothing in the request's own
+-- transaction (background workers commit its counts), so it answers as a
+-- POST does, with the password in the URL.
+----------------------------------------------------------------------
+
+-- 403: a wrong password (28P01), counted all the same.
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_anon', :'anon_claims', 'GET', '/rpc/login', pg_temp.pgrst_headers(NULL, NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_login_get('postgrest-pgl@example.com', 'wrong-password-1');
+\echo :LAST_ERROR_SQLSTATE
+ABORT;
+
+-- 200: the right password, a token.
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_anon', :'anon_claims', 'GET', '/rpc/login', pg_temp.pgrst_headers(NULL, NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_login_get('postgrest-pgl@example.com', 'pgl-password-1') \gset login_
+COMMIT;
+SELECT :login_page_total AS page_total, :'login_body'::json->>'token_type' AS token_type,
+       pg_temp.jwt_payload(:'login_body'::json->>'access_token')::json->>'sub' = :'pgl_id' AS sub_is_pgl;
+
+----------------------------------------------------------------------
 -- /rpc/me (STABLE): READ ONLY for GET and for POST
 ----------------------------------------------------------------------
 
@@ -291,6 +346,95 @@ EXECUTE pgrst_pre;
 EXECUTE pgrst_me;
 \echo :LAST_ERROR_SQLSTATE
 ABORT;
+
+----------------------------------------------------------------------
+-- /rpc/get_user (STABLE): GET with a text parameter, POST READ ONLY
+----------------------------------------------------------------------
+
+-- 200: GET ?user_id=<own id>; the text '<id>' becomes $1::bigint.
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_user', :'pia_claims', 'GET', '/rpc/get_user', pg_temp.pgrst_headers(:'pia_token', NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_get_user_get(:'pia_id') \gset gu_
+COMMIT;
+SELECT :gu_page_total AS page_total, :'gu_body'::json->>'email' AS email;
+
+-- 403: GET another user's id (42501).
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_user', :'pia_claims', 'GET', '/rpc/get_user', pg_temp.pgrst_headers(:'pia_token', NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+\set VERBOSITY terse
+EXECUTE pgrst_get_user_get(:'pam_id');
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+ABORT;
+
+-- 400: GET ?user_id=abc: the text 'abc' is no bigint, the type the statement
+-- gave $1 (22P02, raised as the value is bound, before get_user runs).
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_admin', :'pad_claims', 'GET', '/rpc/get_user', pg_temp.pgrst_headers(:'pad_token', NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_get_user_get('abc');
+\echo :LAST_ERROR_SQLSTATE
+ABORT;
+
+-- 404: an admin GETs an id nobody has (PT404).
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_admin', :'pad_claims', 'GET', '/rpc/get_user', pg_temp.pgrst_headers(:'pad_token', NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_get_user_get('9223372036854775807');
+\echo :LAST_ERROR_SQLSTATE
+ABORT;
+
+-- 200: an admin POSTs {"user_id": <pam>}: STABLE, so READ ONLY.
+SELECT format('{"user_id": %s}', :pam_id) AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_admin', :'pad_claims', 'POST', '/rpc/get_user', pg_temp.pgrst_headers(:'pad_token', :'body'), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_get_user(:'body') \gset gu_
+COMMIT;
+SELECT :gu_page_total AS page_total, :'gu_body'::json->>'email' AS email;
+
+----------------------------------------------------------------------
+-- /rpc/list_users (STABLE, admin): GET with text parameters, POST READ
+-- ONLY. after_id = pia's id - 1, so the first row is pia's.
+----------------------------------------------------------------------
+
+SELECT :pia_id - 1 AS before_pia \gset
+-- 200: GET ?page_size=1&after_id=<before pia>.
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_admin', :'pad_claims', 'GET', '/rpc/list_users', pg_temp.pgrst_headers(:'pad_token', NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_list_users_get('1', :'before_pia') \gset lu_
+COMMIT;
+SELECT :lu_page_total AS page_total, json_array_length(:'lu_body'::json) AS rows,
+       :'lu_body'::json->0->>'email' AS first_email;
+
+-- 400: GET ?page_size=0 (22023).
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_admin', :'pad_claims', 'GET', '/rpc/list_users', pg_temp.pgrst_headers(:'pad_token', NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_list_users_get('0', :'before_pia');
+\echo :LAST_ERROR_SQLSTATE
+ABORT;
+
+-- 403: a user's token (42501).
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_user', :'pia_claims', 'GET', '/rpc/list_users', pg_temp.pgrst_headers(:'pia_token', NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_list_users_get('1', :'before_pia');
+\echo :LAST_ERROR_SQLSTATE
+ABORT;
+
+-- 200: POST {"page_size": 2, "after_id": <before pia>}: READ ONLY.
+SELECT format('{"page_size": 2, "after_id": %s}', :before_pia) AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_admin', :'pad_claims', 'POST', '/rpc/list_users', pg_temp.pgrst_headers(:'pad_token', :'body'), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_list_users(:'body') \gset lu_
+COMMIT;
+SELECT :lu_page_total AS page_total, :'lu_body'::json->0->>'email' AS first_email,
+       :'lu_body'::json->1->>'email' AS second_email;
 
 ----------------------------------------------------------------------
 -- POST /rpc/update_user (VOLATILE: READ WRITE)
@@ -383,10 +527,73 @@ EXECUTE pgrst_update_user(:'body');
 ABORT;
 
 ----------------------------------------------------------------------
--- POST to a void function: 204, no body. The statement still returns its
+-- POST /rpc/import_users (VOLATILE: READ WRITE): the body names the
+-- parameter, {"users": [...]}
+----------------------------------------------------------------------
+
+-- 200: one user imported.
+\set body '{"users": [{"email": "postgrest-imp@example.com", "display_name": "Imp", "password": "imp-password-1"}]}'
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+EXECUTE pgrst_tx(:'search_path', 'userservice_admin', :'pad_claims', 'POST', '/rpc/import_users', pg_temp.pgrst_headers(:'pad_token', :'body'), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_import_users(:'body') \gset imp_
+COMMIT;
+SELECT :imp_page_total AS page_total, :'imp_body'::json->>'created' AS created,
+       json_array_length(:'imp_body'::json->'ids') AS ids;
+SELECT :'imp_body'::json->'ids'->>0 AS imp_id \gset
+
+-- A bare array [{...}] never reaches SQL: its keys (email, display_name,
+-- password) name no argument of import_users, and its one parameter has a
+-- name, so it is not the unnamed json/jsonb parameter that takes a whole
+-- body (Plan.hs findProc): 404 PGRST202. What the schema cache reads:
+SELECT proargnames, proargtypes::regtype[] AS proargtypes, pronargdefaults
+FROM pg_proc WHERE pronamespace = 'userservice'::regnamespace AND proname = 'import_users';
+
+----------------------------------------------------------------------
+-- GET on VOLATILE functions: READ ONLY, so their first write fails with
+-- 25006 (405). PostgREST sends this; a POST would be READ WRITE.
+----------------------------------------------------------------------
+
+-- 405: GET /rpc/delete_user?user_id=<imported user>.
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_admin', :'pad_claims', 'GET', '/rpc/delete_user', pg_temp.pgrst_headers(:'pad_token', NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_delete_user_get(:'imp_id');
+\echo :LAST_ERROR_SQLSTATE
+ABORT;
+
+-- 405: GET /rpc/logout_all; pia's tokens stay valid.
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_user', :'pia_claims', 'GET', '/rpc/logout_all', pg_temp.pgrst_headers(:'pia_token', NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_logout_all;
+\echo :LAST_ERROR_SQLSTATE
+ABORT;
+
+----------------------------------------------------------------------
+-- POST to void functions: 204, no body. The statement still returns its
 -- row (body "", the JSON of a void value); Response.hs drops it because the
 -- function returns void, and response.status (null) overrides nothing.
 ----------------------------------------------------------------------
+
+-- 204: POST /rpc/delete_user {"user_id": <imported user>}.
+SELECT format('{"user_id": %s}', :imp_id) AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+EXECUTE pgrst_tx(:'search_path', 'userservice_admin', :'pad_claims', 'POST', '/rpc/delete_user', pg_temp.pgrst_headers(:'pad_token', :'body'), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+EXECUTE pgrst_delete_user(:'body') \gset del_
+COMMIT;
+SELECT :del_page_total AS page_total, :'del_body' AS body, :{?del_response_status} AS response_status_set;
+
+-- 404: the same id again (PT404).
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+EXECUTE pgrst_tx(:'search_path', 'userservice_admin', :'pad_claims', 'POST', '/rpc/delete_user', pg_temp.pgrst_headers(:'pad_token', :'body'), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+\set VERBOSITY terse
+EXECUTE pgrst_delete_user(:'body');
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+ABORT;
 
 -- 204: POST /rpc/logout_all with no body.
 BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
