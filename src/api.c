@@ -4,6 +4,8 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "access/xlog.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/timestamp.h"
@@ -40,6 +42,15 @@ us_arg_jsonb(FunctionCallInfo fcinfo, int argno, const char *name)
 	if (PG_ARGISNULL(argno))
 		raise_required(name);
 	return PG_GETARG_JSONB_P(argno);
+}
+
+void
+us_refuse_read_only(const char *function)
+{
+	if (XactReadOnly && !RecoveryInProgress())
+		us_raise(US_ERR_READ_ONLY, "cannot call a password function in a read-only transaction",
+				 "%s takes a password or a secret: call it with POST, not GET, so that it is not in a URL.",
+				 function);
 }
 
 Datum

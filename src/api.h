@@ -18,6 +18,14 @@ extern text *us_arg_text(FunctionCallInfo fcinfo, int argno, const char *name);
 extern int64 us_arg_int64(FunctionCallInfo fcinfo, int argno, const char *name);
 extern Jsonb *us_arg_jsonb(FunctionCallInfo fcinfo, int argno, const char *name);
 
+/*
+ * A function that takes a password refuses a read-only transaction before it
+ * reads anything (25006, which PostgREST answers with 405): PostgREST runs
+ * every GET read-only, and a GET carries the password in its URL, into access
+ * logs. On a standby the function's own rule answers instead.
+ */
+extern void us_refuse_read_only(const char *function);
+
 
 /* The paging arguments (page.h); 22023 naming the argument when out of range. */
 extern void us_arg_page(FunctionCallInfo fcinfo, int size_argno, int after_argno,

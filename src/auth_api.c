@@ -47,6 +47,7 @@ us_login(PG_FUNCTION_ARGS)
 	HideStatement hide;
 	LoginResult result;
 
+	us_refuse_read_only("login");
 	us_hide_statement_begin(&hide);
 	auth_legacy_login(us_arg_text(fcinfo, 0, "email"), us_arg_text(fcinfo, 1, "password"),
 					  &result);
@@ -64,6 +65,7 @@ us_login_1_3(PG_FUNCTION_ARGS)
 	text	   *password;
 	LoginResult result;
 
+	us_refuse_read_only("login");
 	us_hide_statement_begin(&hide);
 	email = us_arg_text(fcinfo, 0, "email");
 	password = us_arg_text(fcinfo, 1, "password");
@@ -111,6 +113,7 @@ change_password(FunctionCallInfo fcinfo, bool legacy)
 	text	   *new_password;
 	Caller		caller;
 
+	us_refuse_read_only("change_password");
 	us_hide_statement_begin(&hide);
 	current_password = us_arg_text(fcinfo, 0, "current_password");
 	new_password = us_arg_text(fcinfo, 1, "new_password");

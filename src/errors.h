@@ -17,7 +17,8 @@ typedef enum UsError
 	US_ERR_BAD_TOKEN,			/* 28000 -> 403 */
 	US_ERR_NOT_ALLOWED,			/* 42501 -> 401/403 */
 	US_ERR_TOO_MANY_ATTEMPTS,	/* PT429 -> 429 */
-	US_ERR_UNAVAILABLE			/* PT503 -> 503: cannot count an attempt, refused */
+	US_ERR_UNAVAILABLE,			/* PT503 -> 503: cannot count an attempt, refused */
+	US_ERR_READ_ONLY			/* 25006 -> 405: a password function in a read-only transaction */
 } UsError;
 
 /* The SQLSTATE of a domain error, as an errcode() argument. */

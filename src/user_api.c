@@ -32,6 +32,7 @@ us_create_user(PG_FUNCTION_ARGS)
 	Caller		caller;
 	UserRow		row;
 
+	us_refuse_read_only("create_user");
 	us_hide_statement_begin(&hide);
 	email = us_arg_text(fcinfo, 0, "email");
 	password = us_arg_text(fcinfo, 1, "password");
@@ -76,6 +77,7 @@ update_user(FunctionCallInfo fcinfo, UserSchema schema)
 	Caller		caller;
 	UserRow		row;
 
+	us_refuse_read_only("update_user");
 	us_hide_statement_begin(&hide);		/* the patch may hold a password */
 	id = us_arg_int64(fcinfo, 0, "user_id");
 	us_caller_current(&caller);

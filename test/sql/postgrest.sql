@@ -292,11 +292,13 @@ ABORT;
 ----------------------------------------------------------------------
 -- GET /rpc/login: READ ONLY like every GET. PostgREST does not refuse it
 -- for login's volatility, and login writes nothing in the request's own
--- transaction (background workers commit its counts), so it answers as a
--- POST does, with the password in the URL.
+-- transaction (background workers commit its counts), so before the
+-- read-only rule below it answered as a POST does, password in the URL.
+-- Every function that takes a password refuses a read-only transaction
+-- first (25006, 405): no token, no check of the password, nothing counted.
 ----------------------------------------------------------------------
 
--- 403: a wrong password (28P01), counted all the same.
+-- 405: a wrong password, refused before it is checked or counted.
 BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
 EXECUTE pgrst_tx(:'search_path', 'userservice_anon', :'anon_claims', 'GET', '/rpc/login', pg_temp.pgrst_headers(NULL, NULL), '{}') \gset pgrst_
 EXECUTE pgrst_pre;
@@ -304,14 +306,30 @@ EXECUTE pgrst_login_get('postgrest-pgl@example.com', 'wrong-password-1');
 \echo :LAST_ERROR_SQLSTATE
 ABORT;
 
--- 200: the right password, a token.
+-- 405: the right password gets no token either.
 BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
 EXECUTE pgrst_tx(:'search_path', 'userservice_anon', :'anon_claims', 'GET', '/rpc/login', pg_temp.pgrst_headers(NULL, NULL), '{}') \gset pgrst_
 EXECUTE pgrst_pre;
-EXECUTE pgrst_login_get('postgrest-pgl@example.com', 'pgl-password-1') \gset login_
-COMMIT;
-SELECT :login_page_total AS page_total, :'login_body'::json->>'token_type' AS token_type,
-       pg_temp.jwt_payload(:'login_body'::json->>'access_token')::json->>'sub' = :'pgl_id' AS sub_is_pgl;
+EXECUTE pgrst_login_get('postgrest-pgl@example.com', 'pgl-password-1');
+\echo :LAST_ERROR_SQLSTATE
+ABORT;
+-- (Nothing was counted for pgl: see its absence from the counts at the end.)
+
+-- 405: GET /rpc/create_user and GET /rpc/change_password, the same way
+-- (as anon and as pia; no account, no hash, no count).
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_anon', :'anon_claims', 'GET', '/rpc/create_user', pg_temp.pgrst_headers(NULL, NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+SELECT * FROM "userservice"."create_user"("email" := 'postgrest-get@example.com', "password" := 'get-password-1', "display_name" := 'Get');
+\echo :LAST_ERROR_SQLSTATE
+ABORT;
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+EXECUTE pgrst_tx(:'search_path', 'userservice_user', :'pia_claims', 'GET', '/rpc/change_password', pg_temp.pgrst_headers(:'pia_token', NULL), '{}') \gset pgrst_
+EXECUTE pgrst_pre;
+SELECT "userservice"."change_password"("current_password" := 'wrong-password-9', "new_password" := 'get-password-2');
+\echo :LAST_ERROR_SQLSTATE
+ABORT;
+-- (No postgrest-get account: see the accounts listed at the end.)
 
 ----------------------------------------------------------------------
 -- /rpc/me (STABLE): READ ONLY for GET and for POST

@@ -316,3 +316,32 @@ SELECT length(userservice.create_signing_key('HS256')) AS kid_length;
 SELECT userservice.create_user('mismatch@security.test', 'password123', 'M') IS NOT NULL AS created;
 SELECT * FROM pg_temp.mismatched_login('mismatch@security.test', 'password123');
 SELECT userservice.delete_user(id) FROM userservice.get_user_by_email('mismatch@security.test');
+
+------------------------------------------------------------------------------
+-- A function that takes a password or a secret refuses a read-only
+-- transaction (PostgREST runs every GET read-only, and a GET carries its
+-- arguments in the URL) before it checks, hashes or counts anything: 25006,
+-- which PostgREST answers 405. Each call is made as the superuser, whom no
+-- other rule refuses.
+------------------------------------------------------------------------------
+SELECT id AS ro_id FROM userservice.create_user('readonly@security.test', 'password123', 'R') \gset
+SELECT version AS ro_version, hashed_password AS ro_hash FROM userservice.users WHERE id = :ro_id \gset
+\i test/sql/helpers.psql
+BEGIN READ ONLY;
+SELECT f, pg_temp.error_of(stmt, jsonb_build_object('id', :ro_id)) AS outcome FROM (VALUES
+  ('login', $$SELECT userservice.login('readonly@security.test', 'password123')$$),
+  ('create_user', $$SELECT userservice.create_user('readonly2@security.test', 'password123', 'R')$$),
+  ('update_user', format($$SELECT userservice.update_user(%s, '{"password": "password456"}')$$, :ro_id)),
+  ('change_password', $$SELECT userservice.change_password('password123', 'password456')$$),
+  ('import_users', $$SELECT userservice.import_users('[{"email": "readonly3@security.test", "display_name": "R", "password": "password123"}]')$$),
+  ('create_signing_key', $$SELECT userservice.create_signing_key('HS256')$$)) AS t(f, stmt);
+COMMIT;
+-- Nothing happened: no account, the same hash and version, nothing counted.
+SELECT count(*) AS new_accounts FROM userservice.users WHERE email LIKE 'readonly_@security.test';
+SELECT version = :ro_version AND hashed_password = :'ro_hash' AS unchanged FROM userservice.users WHERE id = :ro_id;
+SELECT count(*) AS counted FROM userservice.login_attempts('readonly@security.test');
+-- A read-only transaction still reads: get_user works.
+BEGIN READ ONLY;
+SELECT email FROM userservice.get_user(:ro_id);
+COMMIT;
+SELECT userservice.delete_user(:ro_id);
