@@ -47,7 +47,15 @@ us_arg_jsonb(FunctionCallInfo fcinfo, int argno, const char *name)
 void
 us_refuse_read_only(const char *function)
 {
-	if (XactReadOnly && !RecoveryInProgress())
+	/*
+	 * A standby is read-only too, and cannot count a failed attempt: refused
+	 * there before any hashing, whatever the schema version's own rules.
+	 */
+	if (RecoveryInProgress())
+		us_raise(US_ERR_UNAVAILABLE, "cannot call a password function on a standby",
+				 "%s takes a password or a secret and is unavailable on a standby; call it on the primary.",
+				 function);
+	if (XactReadOnly)
 		us_raise(US_ERR_READ_ONLY, "cannot call a password function in a read-only transaction",
 				 "%s takes a password or a secret: call it with POST, not GET, so that it is not in a URL.",
 				 function);

@@ -22,7 +22,8 @@ extern Jsonb *us_arg_jsonb(FunctionCallInfo fcinfo, int argno, const char *name)
  * A function that takes a password refuses a read-only transaction before it
  * reads anything (25006, which PostgREST answers with 405): PostgREST runs
  * every GET read-only, and a GET carries the password in its URL, into access
- * logs. On a standby the function's own rule answers instead.
+ * logs. On a standby, PT503: it cannot count failed attempts. Call it after
+ * us_hide_statement_begin, so that the refusal does not log the statement.
  */
 extern void us_refuse_read_only(const char *function);
 

@@ -47,8 +47,8 @@ us_login(PG_FUNCTION_ARGS)
 	HideStatement hide;
 	LoginResult result;
 
-	us_refuse_read_only("login");
 	us_hide_statement_begin(&hide);
+	us_refuse_read_only("login");
 	auth_legacy_login(us_arg_text(fcinfo, 0, "email"), us_arg_text(fcinfo, 1, "password"),
 					  &result);
 	us_hide_statement_end(&hide);
@@ -65,8 +65,8 @@ us_login_1_3(PG_FUNCTION_ARGS)
 	text	   *password;
 	LoginResult result;
 
-	us_refuse_read_only("login");
 	us_hide_statement_begin(&hide);
+	us_refuse_read_only("login");
 	email = us_arg_text(fcinfo, 0, "email");
 	password = us_arg_text(fcinfo, 1, "password");
 	us_caller_current(&caller);
@@ -79,18 +79,30 @@ us_login_1_3(PG_FUNCTION_ARGS)
 Datum
 us_verify_token(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_JSONB_P(auth_legacy_verify(us_arg_text(fcinfo, 0, "token")));
+	HideStatement hide;
+	Jsonb	   *claims;
+
+	us_hide_statement_begin(&hide);		/* the token is a bearer credential */
+	claims = auth_legacy_verify(us_arg_text(fcinfo, 0, "token"));
+	us_hide_statement_end(&hide);
+	PG_RETURN_JSONB_P(claims);
 }
 
 /* verify_token(token text) returns jsonb, schema 1.3 on */
 Datum
 us_verify_token_1_3(PG_FUNCTION_ARGS)
 {
-	text	   *token = us_arg_text(fcinfo, 0, "token");
+	HideStatement hide;
+	text	   *token;
 	Caller		caller;
+	Jsonb	   *claims;
 
+	us_hide_statement_begin(&hide);		/* the token is a bearer credential */
+	token = us_arg_text(fcinfo, 0, "token");
 	us_caller_current(&caller);
-	PG_RETURN_JSONB_P(auth_service_verify(&caller, token));
+	claims = auth_service_verify(&caller, token);
+	us_hide_statement_end(&hide);
+	PG_RETURN_JSONB_P(claims);
 }
 
 /* me() returns userservice.user_profile */
@@ -113,8 +125,8 @@ change_password(FunctionCallInfo fcinfo, bool legacy)
 	text	   *new_password;
 	Caller		caller;
 
-	us_refuse_read_only("change_password");
 	us_hide_statement_begin(&hide);
+	us_refuse_read_only("change_password");
 	current_password = us_arg_text(fcinfo, 0, "current_password");
 	new_password = us_arg_text(fcinfo, 1, "new_password");
 	us_caller_current(&caller);

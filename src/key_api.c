@@ -23,8 +23,8 @@ us_create_signing_key(PG_FUNCTION_ARGS)
 	Caller		caller;
 	char	   *kid;
 
-	us_refuse_read_only("create_signing_key");
 	us_hide_statement_begin(&hide);
+	us_refuse_read_only("create_signing_key");
 	us_caller_current(&caller);
 	kid = key_service_create(&caller, us_arg_text(fcinfo, 0, "alg"),
 							 PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1));

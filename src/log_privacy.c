@@ -16,7 +16,7 @@ static emit_log_hook_type previous_log_hook = NULL;
 /* Names of the functions whose arguments hold a password or a secret. */
 static const char *const secret_taking[] = {
 	"login", "create_user", "update_user", "change_password", "import_users",
-	"create_signing_key"
+	"create_signing_key", "verify_token"
 };
 
 /* Does the statement being run (the client's text) call one of them? */

@@ -138,8 +138,8 @@ us_import_users(PG_FUNCTION_ARGS)
 	int			created;
 	Jsonb	   *users;
 
-	us_refuse_read_only("import_users");
 	us_hide_statement_begin(&hide);		/* the elements may hold passwords */
+	us_refuse_read_only("import_users");
 	users = us_arg_jsonb(fcinfo, 0, "users");
 	us_caller_current(&caller);
 	created = import_service_users(&caller, users, &values[1]);

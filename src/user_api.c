@@ -32,8 +32,8 @@ us_create_user(PG_FUNCTION_ARGS)
 	Caller		caller;
 	UserRow		row;
 
-	us_refuse_read_only("create_user");
 	us_hide_statement_begin(&hide);
+	us_refuse_read_only("create_user");
 	email = us_arg_text(fcinfo, 0, "email");
 	password = us_arg_text(fcinfo, 1, "password");
 	display_name = us_arg_text(fcinfo, 2, "display_name");
@@ -77,8 +77,8 @@ update_user(FunctionCallInfo fcinfo, UserSchema schema)
 	Caller		caller;
 	UserRow		row;
 
-	us_refuse_read_only("update_user");
 	us_hide_statement_begin(&hide);		/* the patch may hold a password */
+	us_refuse_read_only("update_user");
 	id = us_arg_int64(fcinfo, 0, "user_id");
 	us_caller_current(&caller);
 	user_service_update(&caller, id, us_arg_jsonb(fcinfo, 1, "patch"), !PG_ARGISNULL(2),

@@ -39,6 +39,16 @@ my @calls = (
 	[ 'import_users, duplicate',
 	  q{SELECT userservice.import_users('[{"email": "pat@example.com", "display_name": "P", "password": "Secret-Import-1"}]')} ],
 	[ 'create_signing_key, short secret', q{SELECT userservice.create_signing_key('HS256', 'Secret-Key-1')} ],
+	# Refused in a read-only transaction, named through search_path so that
+	# only the function itself can hide the text (the red team's finding).
+	[ 'login, read-only, unqualified',
+	  q{SET search_path = userservice; BEGIN READ ONLY; SELECT login('pat@example.com', 'Secret-ReadOnly-1')} ],
+	[ 'create_signing_key, read-only',
+	  q{BEGIN READ ONLY; SELECT userservice.create_signing_key('HS256', 'Secret-ReadOnly-Key-0123456789-abcdef')} ],
+	# A token is a bearer credential: a refused verify_token keeps it out too
+	# (in a backend that has loaded the module, as above).
+	[ 'verify_token, by a signed-in user',
+	  "SELECT userservice.get_user($id); SET request.jwt.claims = '{\"sub\": \"$id\", \"tv\": 1, \"exp\": 4102444800}'; SET ROLE userservice_user; SELECT userservice.verify_token('Secret-Token-1')" ],
 );
 
 # Refused by PostgreSQL's privilege check before the function runs, in a
@@ -58,7 +68,8 @@ like($err, qr/division by zero/, 'control: fails');
 my $log = slurp_file($node->logfile);
 like($log, qr/STATEMENT:\s+SELECT 1 \/ 0 AS "Control-Marker-1"/, 'control: an ordinary statement is logged with its text');
 for my $secret (qw(Secret-Login-1 Secret-Login-2 Secret-Login-3 Secret-Create-1 Secret-Create-2
-	Secret-Patch-1 Secret-Change-1 Secret-Change-2 Secret-Import-1 Secret-Key-1 Secret-Grant-1))
+	Secret-Patch-1 Secret-Change-1 Secret-Change-2 Secret-Import-1 Secret-Key-1 Secret-Grant-1
+	Secret-ReadOnly-1 Secret-ReadOnly-Key Secret-Token-1))
 {
 	unlike($log, qr/\Q$secret\E/, "the log never holds $secret");
 }
