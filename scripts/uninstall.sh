@@ -17,10 +17,14 @@ if [ -e .pgdata ] && [ -s "$(readlink -f .pgdata)/PG_VERSION" ]; then
         "${RUN[@]}" "$BIN/pg_ctl" -D "$(readlink -f .pgdata)" -m fast -w stop >/dev/null
     fi
 fi
-# run.sh keeps the data under /var/tmp when the postgres user cannot reach
-# this folder, with .pgdata and .pgrun as links to it.
-kept="/var/tmp/userservice-$(echo "$ROOT" | md5sum | cut -c1-8)"
-for d in .pgdata .pgrun "$kept"; do
+# run.sh keeps the data in a directory of /var/tmp when the postgres user
+# cannot reach this folder, with .pgdata and .pgrun as links into it.
+kept=""
+if [ -L .pgdata ]; then
+    kept="$(dirname "$(readlink .pgdata)")"
+    case "$kept" in /var/tmp/userservice[.-]*) ;; *) kept="" ;; esac
+fi
+for d in .pgdata .pgrun $kept; do
     if [ -e "$d" ] || [ -L "$d" ]; then
         echo "== removing $d"
         rm -rf "$d"

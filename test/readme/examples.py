@@ -94,7 +94,6 @@ def run_blocks(chosen):
     with tempfile.NamedTemporaryFile('w', suffix='.sql', delete=False) as f:
         f.write('\n'.join(script) + '\n')
         path = f.name
-    os.chmod(path, 0o644)
     r = subprocess.run(PSQL + ['-d', 'userservice', '-f', path], capture_output=True, text=True)
     os.unlink(path)
     outputs = {}
@@ -135,10 +134,19 @@ for snippet, what, _ in EXPECT:
 check_outputs(run_blocks(body))
 
 # What the text says beyond the blocks' own output, before the uninstall.
+# postgrest.conf's db-uri is the one run.sh printed, but for the password
+# and the port (the tests' cluster has a port of its own); it logs in.
+printed = os.environ.get('USERSERVICE_DB_URI', '')
 uri = re.search(r'^db-uri = "([^"]+)"', '\n'.join(lines), re.M).group(1)
-uri = re.sub(r':\d+/', ':%s/' % port, uri)   # the tests' cluster has a port of its own
-r = subprocess.run(['psql', '-X', '-At', uri, '-c', 'SELECT current_user'], capture_output=True, text=True)
-check(r.stdout.strip() == 'authenticator', "postgrest.conf's db-uri logs in as authenticator over TCP", r.stderr)
+pw = re.search(r'^postgres://authenticator:([^@]+)@', printed)
+same = pw is not None and re.sub(r':\d+/', ':%s/' % port, uri.replace('PASSWORD', pw.group(1))) == printed
+r = subprocess.run(['psql', '-X', '-At', printed, '-c', 'SELECT current_user'], capture_output=True, text=True)
+check(same and r.stdout.strip() == 'authenticator',
+      "postgrest.conf's db-uri (run.sh prints it with the password) logs in as authenticator over TCP",
+      '%s\n%s\n%s' % (uri, printed, r.stderr))
+r = subprocess.run(['psql', '-X', '-At', printed.replace(pw.group(1) if pw else '@', 'change%20me'), '-c', 'SELECT 1'],
+                   capture_output=True, text=True)
+check(r.returncode != 0, "the authenticator's password is run.sh's own, not a known one", r.stdout)
 who = sql("SELECT email FROM userservice.login('b@example.com', 'imported password') l, "
           "userservice.users u WHERE u.id = (userservice.verify_token(l.access_token)->>'sub')::bigint")
 check(who == 'b@example.com', 'the imported hash logs b in with its password', who)
