@@ -17,8 +17,8 @@ ok() {
 # A copy of the tree, without any local cluster. As root it is a directory
 # the postgres user cannot enter, so run.sh keeps the data under /var/tmp.
 COPY="$(mktemp -d /tmp/userservice-readme.XXXXXX)"
-tar --exclude=./.pgdata --exclude=./.pgrun --exclude=./tmp_check --exclude=./results -cf - . | tar -xf - -C "$COPY"
-chmod 0700 "$COPY"     # tar gave it the mode of this tree's top directory
+tar --exclude=./.pgdata --exclude=./.pgrun --exclude=./tmp_check --exclude=./results -cf - . | tar --no-same-owner -xf - -C "$COPY"
+chmod 0700 "$COPY"     # tar gives it the mode of this tree's top directory (and, as root, its owner without --no-same-owner)
 cd "$COPY"
 
 out="$(bash scripts/run.sh 2>&1)"; rc=$?
