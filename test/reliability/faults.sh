@@ -19,6 +19,7 @@ FAULTS="${1:-${FAULTS:-3}}"
 RUN_SECONDS="${RUN_SECONDS:-40}"
 [ "$FAULTS" -ge 1 ] && [ "$FAULTS" -le 20 ] || die "FAULTS must be 1..20"
 
+rel_prereqs bc
 make_workdir faults
 private_pg
 build_extension

@@ -26,6 +26,7 @@ CAP="${CAP:-8}"
 conf=("${LOAD_CONF[@]}")
 [ -n "${HASH_MEMORY:-}" ] && conf+=("userservice.password_hash_memory = '$HASH_MEMORY'")
 
+rel_prereqs bc
 make_workdir memory
 private_pg
 build_extension

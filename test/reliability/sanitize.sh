@@ -28,6 +28,8 @@ FUZZ_CALLS="${FUZZ_CALLS:-5000}"
 FUZZ_SEED="${FUZZ_SEED:-7}"
 SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -DUSE_ASSERT_CHECKING"
 
+rel_prereqs libasan8 libubsan1 binutils
+need_psycopg2
 make_workdir sanitize
 private_pg
 REPORTS="$WORK/reports"
