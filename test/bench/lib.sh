@@ -113,6 +113,10 @@ bench_setup() {
         die "CREATE EXTENSION failed"
     psql_ -d bench -f "$HERE/recipe.sql" >/dev/null || die "recipe.sql failed"
     US_VERSION="$(q "SELECT extversion FROM pg_extension WHERE extname = 'userservice'")"
+    # The throttle's table: login_failures up to schema 1.2, login_throttle from 1.3.
+    US_THROTTLE="$(q "SELECT relname FROM pg_class WHERE relnamespace = 'userservice'::regnamespace
+                      AND relname IN ('login_throttle', 'login_failures')")"
+    [ -n "$US_THROTTLE" ] || die "no userservice.login_throttle or login_failures"
     # The collation of the case-insensitive email index (newer versions fold
     # with ICU's root locale): raw SQL must spell the same key to use it.
     EMAIL_COLLATE="$(q "SELECT COALESCE(substring(pg_get_indexdef('userservice.uq_users_email'::regclass)
@@ -134,7 +138,7 @@ bench_load() {
     local t0=$SECONDS
     say "loading $1 users with 3 posts each"
     psql_ -d bench -v users="$1" -v us_hash="$US_HASH" -v bf_hash="$BF_HASH" \
-        -v with_recipe="$2" -f "$HERE/load.sql" >/dev/null || die "loading $1 users failed"
+        -v with_recipe="$2" -v throttle="$US_THROTTLE" -f "$HERE/load.sql" >/dev/null || die "loading $1 users failed"
     say "loaded $1 users in $(( SECONDS - t0 )) s"
 }
 
