@@ -19,7 +19,7 @@ USERSERVICE_PACKAGES=(build-essential postgresql-15 postgresql-contrib postgresq
 need_packages() {
     local p missing=() sudo=() me="${NEEDED_BY:-$(basename "$0")}"
     for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+        [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -ne 0 ]; then
