@@ -7,19 +7,9 @@ cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
 
-PACKAGES=(build-essential postgresql-15 postgresql-contrib postgresql-server-dev-15
-          postgresql-common libsodium-dev libicu-dev libipc-run-perl pkg-config python3-psycopg2
-          ${EXTRA_PACKAGES:-})
-
-missing=()
-for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "== installing ${missing[*]}"
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+. scripts/packages.sh
+# shellcheck disable=SC2086
+need_packages "${USERSERVICE_PACKAGES[@]}" ${EXTRA_PACKAGES:-}
 
 export PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}"
 echo "== building with $PG_CONFIG"

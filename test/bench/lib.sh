@@ -10,25 +10,27 @@ SECRET="bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 say() { echo "== $*" >&2; }
+# shellcheck source=../../scripts/packages.sh
+. "$HERE/../../scripts/packages.sh"
 
-# bench_prereqs [GNUPLOT-PACKAGE]: find PostgreSQL; install what is missing
-# from Debian's packages, as root or through sudo.
+# bench_prereqs [--no-pgcrypto] [PKG...]: find PostgreSQL; install what is
+# missing from Debian's packages (need_packages: as root, or through sudo):
+# every PKG, and pgcrypto (postgresql-contrib) unless --no-pgcrypto. A PKG
+# gnuplot-nox counts as present when any gnuplot is.
 bench_prereqs() {
-    local need_pkgs=() SUDO=()
-    [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
-    if [ -n "${1:-}" ] && ! command -v gnuplot >/dev/null 2>&1; then need_pkgs+=("$1"); fi
+    local need_pkgs=() p pgcrypto=1
+    [ "${1:-}" = --no-pgcrypto ] && { pgcrypto=0; shift; }
+    for p in "$@"; do
+        [ "$p" = gnuplot-nox ] && command -v gnuplot >/dev/null 2>&1 && continue
+        need_pkgs+=("$p")
+    done
     [ -x "$PG_CONFIG" ] || command -v "$PG_CONFIG" >/dev/null 2>&1 ||
         die "no pg_config at $PG_CONFIG (install postgresql-15, or set PG_CONFIG)"
     SHAREDIR="$("$PG_CONFIG" --sharedir)"
     BIN="$("$PG_CONFIG" --bindir)"
-    [ -f "$SHAREDIR/extension/pgcrypto.control" ] || need_pkgs+=(postgresql-contrib)
-    if [ ${#need_pkgs[@]} -gt 0 ]; then
-        say "installing ${need_pkgs[*]}"
-        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            "${need_pkgs[@]}" >/dev/null || die "could not install ${need_pkgs[*]}"
-    fi
-    [ -f "$SHAREDIR/extension/pgcrypto.control" ] ||
+    [ $pgcrypto = 0 ] || [ -f "$SHAREDIR/extension/pgcrypto.control" ] || need_pkgs+=(postgresql-contrib)
+    need_packages "${need_pkgs[@]}"
+    [ $pgcrypto = 0 ] || [ -f "$SHAREDIR/extension/pgcrypto.control" ] ||
         die "pgcrypto is not installed in $SHAREDIR (postgresql-contrib)"
     [ -f "$SHAREDIR/extension/userservice.control" ] ||
         die "userservice is not installed in $SHAREDIR: run 'make install PG_CONFIG=$PG_CONFIG' first"
@@ -111,6 +113,10 @@ bench_setup() {
         die "CREATE EXTENSION failed"
     psql_ -d bench -f "$HERE/recipe.sql" >/dev/null || die "recipe.sql failed"
     US_VERSION="$(q "SELECT extversion FROM pg_extension WHERE extname = 'userservice'")"
+    # The throttle's table: login_failures up to schema 1.2, login_throttle from 1.3.
+    US_THROTTLE="$(q "SELECT relname FROM pg_class WHERE relnamespace = 'userservice'::regnamespace
+                      AND relname IN ('login_throttle', 'login_failures')")"
+    [ -n "$US_THROTTLE" ] || die "no userservice.login_throttle or login_failures"
     # The collation of the case-insensitive email index (newer versions fold
     # with ICU's root locale): raw SQL must spell the same key to use it.
     EMAIL_COLLATE="$(q "SELECT COALESCE(substring(pg_get_indexdef('userservice.uq_users_email'::regclass)
@@ -132,7 +138,7 @@ bench_load() {
     local t0=$SECONDS
     say "loading $1 users with 3 posts each"
     psql_ -d bench -v users="$1" -v us_hash="$US_HASH" -v bf_hash="$BF_HASH" \
-        -v with_recipe="$2" -f "$HERE/load.sql" >/dev/null || die "loading $1 users failed"
+        -v with_recipe="$2" -v throttle="$US_THROTTLE" -f "$HERE/load.sql" >/dev/null || die "loading $1 users failed"
     say "loaded $1 users in $(( SECONDS - t0 )) s"
 }
 

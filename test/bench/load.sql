@@ -1,7 +1,8 @@
 -- test/bench/load.sql: (re)load the benchmark data set, set-based.
 -- psql variables: users (how many), us_hash (an argon2id PHC string at the
 -- default cost, for userservice.users), bf_hash (a bcrypt hash of the same
--- password, for recipe.users), with_recipe (on/off).
+-- password, for recipe.users), with_recipe (on/off), throttle (the
+-- throttle's table: login_failures up to schema 1.2, login_throttle from 1.3).
 -- Every user has the same password, so every login verifies a real hash at
 -- the real cost; the hash is computed once, not once per user.
 \set ON_ERROR_STOP on
@@ -10,7 +11,7 @@ SET client_min_messages = warning;
 -- triggers while loading (only in this throwaway cluster).
 SET session_replication_role = replica;
 
-TRUNCATE userservice.users, userservice.posts, userservice.login_failures;
+TRUNCATE userservice.users, userservice.posts, userservice.:"throttle";
 INSERT INTO userservice.users (id, email, hashed_password, display_name)
 SELECT g, 'user' || g || '@example.com', :'us_hash', 'User ' || g
 FROM generate_series(1, :users) g;
@@ -32,7 +33,7 @@ SELECT setval('recipe.posts_id_seq', :users * 3);
 \endif
 
 RESET session_replication_role;
-VACUUM (ANALYZE) userservice.users, userservice.posts, userservice.login_failures;
+VACUUM (ANALYZE) userservice.users, userservice.posts, userservice.:"throttle";
 \if :with_recipe
 VACUUM (ANALYZE) recipe.users, recipe.posts;
 \endif

@@ -28,7 +28,9 @@
 #                                 cheaper than the current cost (the padding's
 #                                 case), the dummy hash of an unknown email is not
 #   SYNC_COMMIT (on: every refusal commits its reservation, as in
-#   production), SHARED_BUFFERS (128MB); PYTHON: a python3 with psycopg2.
+#   production), SHARED_BUFFERS (128MB); PYTHON: a python3 with psycopg2
+#   (default: the first of python3, /usr/bin/python3 that has it; with
+#   none, python3-psycopg2 is installed from Debian, as root or via sudo).
 set -uo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -64,27 +66,32 @@ for v in PER_CASE WARMUP_ROUNDS SEED PORT; do
 done
 [ "$PER_CASE" -ge 20 ] || { echo "login_timing.sh: PER_CASE must be at least 20" >&2; exit 2; }
 
-# A python3 that has psycopg2 (Debian's python3-psycopg2 is in /usr/bin).
-if [ -z "${PYTHON:-}" ]; then
-    for p in python3 /usr/bin/python3; do
-        if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import psycopg2' 2>/dev/null; then PYTHON="$p"; break; fi
-    done
-fi
-[ -n "${PYTHON:-}" ] || { echo "login_timing.sh: no python3 with psycopg2 (apt-get install python3-psycopg2)" >&2; exit 1; }
-"$PYTHON" "$HERE/login_timing.py" --self-test >/dev/null || { echo "login_timing.sh: the statistics' self-test failed" >&2; exit 1; }
-
 # Every call is a first attempt on its own email, so no budget could be
 # spent; the raised limit makes sure a refusal is never PT429. Autovacuum
 # off: its analyze of the growing login_throttle would write WAL into
-# some calls' figures. lib.sh sets the 1.2 secret, which 1.3 ignores (and
-# warns about): the key comes from create_signing_key below.
+# some calls' figures. No 1.2 secret (userservice.jwt_secret): the key
+# comes from create_signing_key below.
 EXTRA_CONF="userservice.login_max_failures = 1000
 autovacuum = off
 userservice.jwt_secret = ''"
 
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-bench_prereqs
+# A python3 that has psycopg2: PYTHON, or one in PATH, or Debian's
+# python3-psycopg2 in /usr/bin (installed when no python3 has psycopg2).
+if [ -z "${PYTHON:-}" ]; then
+    for p in python3 /usr/bin/python3; do
+        if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import psycopg2' 2>/dev/null; then PYTHON="$p"; break; fi
+    done
+fi
+if [ -z "${PYTHON:-}" ]; then
+    need_packages python3 python3-psycopg2
+    PYTHON=/usr/bin/python3
+fi
+"$PYTHON" -c 'import psycopg2' 2>/dev/null || die "$PYTHON has no psycopg2 (apt-get install python3-psycopg2, or set PYTHON)"
+"$PYTHON" "$HERE/login_timing.py" --self-test >/dev/null || die "the statistics' self-test failed"
+bench_prereqs --no-pgcrypto
+
 mkdir -p "$OUT" || die "cannot create $OUT"
 bench_cluster
 

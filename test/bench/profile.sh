@@ -21,6 +21,9 @@
 # and OUT/profile.csv (OUT defaults to test/bench/out).
 #
 # Environment: PG_CONFIG, PORT (54339), USERS, ONLY, OUT, KEEP as in run.sh.
+# Like run.sh it needs the extension installed into PG_CONFIG's PostgreSQL;
+# it installs valgrind and postgresql-contrib (pgcrypto) from Debian when
+# they are missing, as root or through sudo.
 set -uo pipefail
 export LC_ALL=C
 
@@ -50,12 +53,7 @@ done
 
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-command -v valgrind >/dev/null 2>&1 || {
-    SUDO=(); [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null ||
-        die "valgrind is missing"
-}
-bench_prereqs
+bench_prereqs valgrind
 mkdir -p "$OUT/callgrind" || die "cannot create $OUT"
 rm -f "$OUT"/callgrind/cg.*
 EXTRA_CONF="autovacuum = off

@@ -107,7 +107,7 @@ run_bench() {
     rm -rf "$dir"; mkdir -p "$dir"
     # Every run starts from the same state: no dead rows left by the writes
     # of earlier runs, no checkpoint pending.
-    psql_ -d bench -c "VACUUM userservice.users, userservice.posts, userservice.login_failures" \
+    psql_ -d bench -c "VACUUM userservice.users, userservice.posts, userservice.$US_THROTTLE" \
         -c "VACUUM recipe.users, recipe.posts" -c "CHECKPOINT" >/dev/null 2>&1 ||
         echo "-- VACUUM before $name failed" >&2
     if [ "$WARMUP" -gt 0 ]; then

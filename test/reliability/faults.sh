@@ -19,6 +19,7 @@ FAULTS="${1:-${FAULTS:-3}}"
 RUN_SECONDS="${RUN_SECONDS:-40}"
 [ "$FAULTS" -ge 1 ] && [ "$FAULTS" -le 20 ] || die "FAULTS must be 1..20"
 
+rel_prereqs bc
 make_workdir faults
 private_pg
 build_extension
@@ -37,8 +38,8 @@ SELECT 'signup ' || (id > 0) FROM userservice.create_user('smoke$1@smoke.example
 SELECT 'login ' || (access_token <> '') FROM userservice.login('SMOKE$1@smoke.example', 'smoke-password');
 DO \$\$ BEGIN PERFORM userservice.login('smoke$1@smoke.example', 'wrong-password');
           EXCEPTION WHEN invalid_password THEN NULL; END \$\$;
-SELECT 'failure counted ' || (failures = 1) FROM userservice.login_failures f
-  JOIN userservice.users u ON u.id = f.user_id WHERE u.email = 'smoke$1@smoke.example';
+SELECT 'failure counted ' || (failures = 1) FROM userservice.login_attempts('smoke$1@smoke.example')
+ WHERE address = '';
 SELECT 'verify ' || (userservice.verify_token(access_token) ? 'sub')
   FROM userservice.login('smoke$1@smoke.example', 'smoke-password');
 SQL

@@ -13,6 +13,8 @@ set -uo pipefail
 FUZZ_CALLS="${1:-${FUZZ_CALLS:-100000}}"
 FUZZ_SEED="${FUZZ_SEED:-1}"
 
+rel_prereqs
+need_psycopg2
 make_workdir fuzz
 private_pg
 build_extension

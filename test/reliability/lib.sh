@@ -16,6 +16,25 @@ PYTHON="${PYTHON:-/usr/bin/python3}"
 die() { echo "!! $*" >&2; exit 1; }
 say() { echo "== $*"; }
 
+# shellcheck source=../../scripts/packages.sh
+. "$TREE/scripts/packages.sh"
+# rel_prereqs [PKG...]: install what every reliability script needs (the
+# packages of scripts/setup.sh: the build, PostgreSQL 15 with pgbench and
+# its TAP modules, python3-psycopg2) and every PKG, from Debian's packages
+# when missing (as root, or through sudo); stop with a one-line message
+# where that cannot be done. A PG_CONFIG of another installation must
+# bring its own pgbench and headers.
+rel_prereqs() {
+    need_packages "${USERSERVICE_PACKAGES[@]}" "$@"
+    [ -x "$PG_CONFIG" ] || die "no pg_config at $PG_CONFIG (install postgresql-server-dev-15, or set PG_CONFIG)"
+}
+
+# need_psycopg2: PYTHON (default /usr/bin/python3, Debian's) imports psycopg2.
+need_psycopg2() {
+    "$PYTHON" -c 'import psycopg2' 2>/dev/null ||
+        die "$PYTHON has no psycopg2 (apt-get install python3-psycopg2, or set PYTHON)"
+}
+
 # Run a command as the cluster owner.
 as_owner() {
     if [ "$(id -u)" -eq 0 ]; then

@@ -22,6 +22,7 @@ set -uo pipefail
 DURATION="${1:-${LOAD_SECONDS:-60}}"
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 3600 ] || die "duration must be 1..3600 seconds"
 
+rel_prereqs
 make_workdir load
 private_pg
 build_extension

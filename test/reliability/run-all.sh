@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test/reliability/run-all.sh: every reliability test of userservice, one
-# after the other, then a summary. About 15 minutes on 2 cores.
+# after the other, then a summary. About 21 minutes on 2 cores with the
+# defaults (test/reliability/README.md has each step's duration).
 #
 #   test/reliability/run-all.sh
 #

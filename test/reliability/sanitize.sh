@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test/reliability/sanitize.sh: every test suite of the tree (pg_regress
-# suites sql/*.sql, isolation specs, TAP tests test/t/*.pl, which include the
+# suites test/sql/*.sql, isolation specs, TAP tests test/t/*.pl, which include the
 # fuzz slice) plus a longer fuzz run, against the extension built with
 # AddressSanitizer and UndefinedBehaviorSanitizer, its own Asserts on.
 #
@@ -9,7 +9,7 @@
 # test/reliability/sanitizer_selftest.c, which compiles the sanitizer options
 # into the module and adds a deliberate-error function. The runtimes load
 # with the module (see sanitizer_selftest.c for why they are not preloaded),
-# so every backend that uses userservice, in our cluster and in the clusters
+# so every backend that uses userservice, in the script's cluster and in the clusters
 # TAP tests start, is checked. ASan reports go to files in $WORK/reports,
 # UBSan's ("runtime error:") to the server's log, which is scanned too.
 #
@@ -28,6 +28,8 @@ FUZZ_CALLS="${FUZZ_CALLS:-5000}"
 FUZZ_SEED="${FUZZ_SEED:-7}"
 SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -DUSE_ASSERT_CHECKING"
 
+rel_prereqs libasan8 libubsan1 binutils
+need_psycopg2
 make_workdir sanitize
 private_pg
 REPORTS="$WORK/reports"
@@ -100,7 +102,7 @@ for f in "$REPORTS"/*; do
     say "sanitizer report $f"
     head -60 "$f"
 done
-# Our cluster: any crash line is an alarm. The TAP clusters: only sanitizer
+# The script's own cluster: any crash line is an alarm. The TAP clusters: only sanitizer
 # and Assert lines (005_crash.pl kills a backend on purpose, and each TAP
 # test judges its own crashes).
 alarms=$( { grep -E "$LOG_ALARMS" "$CLUSTER_LOG";

@@ -60,10 +60,19 @@ CREATE FUNCTION rel.some_user(OUT id bigint, OUT tv int, OUT version int) LANGUA
     LIMIT 1
 $$;
 
-CREATE FUNCTION rel.act_as_user(uid bigint, tv int) RETURNS void LANGUAGE sql AS $$
-    SELECT set_config('role', 'userservice_user', true),
+-- The claims PostgREST passes on from a token that login signed: sub, role,
+-- iat, exp (which schema 1.3 requires) and tv.
+CREATE FUNCTION rel.act_as(uid bigint, web_role text, tv int) RETURNS void LANGUAGE sql AS $$
+    SELECT set_config('role', web_role, true),
            set_config('request.jwt.claims',
-                      json_build_object('sub', uid::text, 'role', 'userservice_user', 'tv', tv)::text, true);
+                      json_build_object('sub', uid::text, 'role', web_role,
+                                        'iat', floor(extract(epoch FROM now()))::bigint,
+                                        'exp', floor(extract(epoch FROM now()))::bigint + 600,
+                                        'tv', tv)::text, true);
+$$;
+
+CREATE FUNCTION rel.act_as_user(uid bigint, tv int) RETURNS void LANGUAGE sql AS $$
+    SELECT rel.act_as(uid, 'userservice_user', tv);
 $$;
 
 -- Sign-up: 40% race for one of four "hot" emails that change every 3 s, in
@@ -170,15 +179,18 @@ BEGIN
 END
 $$;
 
--- List: an administrator pages through users (keyset), sometimes with posts.
+-- List: an administrator (seed1, see the end) pages through users (keyset),
+-- sometimes with posts.
 CREATE FUNCTION rel.list(run int, client int, n int) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     u   record;
+    a   record;
     st  text;
     msg text;
 BEGIN
     SELECT * INTO u FROM rel.some_user();
-    PERFORM set_config('role', 'userservice_admin', true);
+    SELECT id, token_version INTO a FROM userservice.users WHERE email = 'seed1@seed.example';
+    PERFORM rel.act_as(a.id, 'userservice_admin', a.token_version);
     BEGIN
         IF random() < 0.25 THEN
             PERFORM * FROM userservice.list_users_with_posts(10, u.id);
@@ -198,3 +210,7 @@ SELECT created FROM userservice.import_users(
                                          'display_name', format('Seed %s', i),
                                          'password', 'load-password-1'))
      FROM generate_series(1, 100) i));
+
+-- seed1 is the administrator of rel.list: promoted by the superuser, not
+-- patched, so that its version stays 1 like every unpatched user's.
+UPDATE userservice.users SET role = 'admin' WHERE email = 'seed1@seed.example';
