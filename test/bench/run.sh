@@ -27,7 +27,7 @@
 #   --no-curve                    skip the cost curve
 #   --only REGEX     ONLY         run only the operations matching REGEX (development)
 #   --out DIR        OUT          where results go                   test/bench/out
-#   --port P         PORT         port of the throwaway cluster      54329
+#   --port P         PORT         port of the throwaway cluster      54349 (run.sh has 54329)
 #   --keep           KEEP=1       keep the cluster's directory (logs) at the end
 #   SHARED_BUFFERS (512MB), SYNC_COMMIT (off): settings of the throwaway cluster;
 #   SCRIPTS: the directory of the pgbench scripts (test/bench/scripts).
@@ -49,7 +49,7 @@ CURVE="${CURVE:-10000 100000}"
 ONLY="${ONLY:-}"
 OUT="${OUT:-$HERE/out}"
 SCRIPTS="${SCRIPTS:-$HERE/scripts}"
-PORT="${PORT:-54329}"
+PORT="${PORT:-54349}"
 KEEP="${KEEP:-0}"
 SHARED_BUFFERS="${SHARED_BUFFERS:-512MB}"
 SYNC_COMMIT="${SYNC_COMMIT:-off}"

@@ -6,7 +6,7 @@
 # user that runs it (root, or a normal user with sudo).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-export USERSERVICE_PORT="${USERSERVICE_PORT:-54339}"   # not run.sh's 54329: a newcomer's own cluster may be up
+export USERSERVICE_PORT="${USERSERVICE_PORT:-54359}"   # not run.sh's 54329: a newcomer's own cluster may be up
 n=0
 failed=0
 ok() {
