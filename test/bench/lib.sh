@@ -112,6 +112,7 @@ bench_setup() {
           -c "SELECT userservice.create_signing_key('HS256', '$SECRET')" >/dev/null ||
         die "CREATE EXTENSION failed"
     psql_ -d bench -f "$HERE/recipe.sql" >/dev/null || die "recipe.sql failed"
+    psql_ -d bench -f "$HERE/rls.sql" >/dev/null || die "rls.sql failed"
     US_VERSION="$(q "SELECT extversion FROM pg_extension WHERE extname = 'userservice'")"
     # The throttle's table: login_failures up to schema 1.2, login_throttle from 1.3.
     US_THROTTLE="$(q "SELECT relname FROM pg_class WHERE relnamespace = 'userservice'::regnamespace

@@ -168,6 +168,7 @@ record() {
 
 # The operations: name, script stem, extra pgbench arguments.
 OPS=(
+    "me_request|me_request|"
     "get_user|get_user|"
     "get_user_by_email|get_user_by_email|"
     "update_user|update_user|"
@@ -217,11 +218,15 @@ for entry in "${OPS[@]}"; do
                 "hashing limit: $CORES cores / $HASH_MS ms per argon2id verify (computed; not run)"
             continue
         fi
+        # me_request has no recipe variant: its reference (raw) is the RLS table.
+        [ -f "$SCRIPTS/$stem.$variant.sql" ] || continue
         # shellcheck disable=SC2086
         res="$(run_bench "$op.$variant" "$stem.$variant.sql" "$CLIENTS" "$DURATION" $extra)"
         note=""
         case "$op/$variant" in
             verify_token/raw) note="reference: a primary key SELECT (a session lookup)" ;;
+            me_request/raw) note="reference: PostgREST's GET /users on a table with an RLS policy on the claims' sub" ;;
+            me_request/us) note="PostgREST's GET /rpc/me: settings; check_request(); me(); READ ONLY" ;;
             delete_create/raw) note="inserts a prepared hash: no hashing" ;;
             delete_create/us) note="hashes with argon2id (create_user)" ;;
             delete_create/recipe) note="hashes with bcrypt cost 10" ;;

@@ -1,0 +1,5 @@
+\set id random(1, :scale)
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"recipe", "public"', true), set_config('role', 'bench_web', true), set_config('request.jwt.claims', '{"exp":4102444800,"role":"bench_web","sub":"' || :id::text || '","tv":1}', true), set_config('request.method', 'GET', true), set_config('request.path', '/users', true), set_config('request.headers', '{"accept":"*/*"}', true), set_config('request.cookies', '{}', true);
+WITH pgrst_source AS (SELECT "recipe"."users"."id", "recipe"."users"."email", "recipe"."users"."display_name", "recipe"."users"."is_active", "recipe"."users"."role", "recipe"."users"."version", "recipe"."users"."created_at", "recipe"."users"."updated_at" FROM "recipe"."users") SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted FROM (SELECT * FROM pgrst_source) _postgrest_t;
+COMMIT;
