@@ -1,6 +1,7 @@
 /*
- * claims.c: token JSON, parsed with the server's JSON lexer in its
- * non-throwing mode, then converted to jsonb once nothing can fail.
+ * claims.c: token JSON, parsed in one pass with the server's JSON lexer in
+ * its non-throwing mode, building the jsonb as jsonb_in does, from tokens
+ * checked first so that nothing in the building can fail.
  */
 #include "postgres.h"
 
@@ -20,34 +21,132 @@
 /* jsonb's numeric refuses exponents beyond 1000; stay well inside. */
 #define JSON_MAX_NUMBER_LEN 64
 
-typedef struct NumberCheck
+/*
+ * The state of the one pass over the text: jsonb_in's own construction
+ * (pushJsonbValue per event), plus the checks that keep numeric_in from
+ * throwing. Once a token is refused nothing more is pushed (the half-built
+ * value is never converted) and the pass ends in a refusal.
+ */
+typedef struct ClaimsParse
 {
+	JsonbParseState *state;
+	JsonbValue *result;
 	bool		bad;
-} NumberCheck;
+} ClaimsParse;
 
 /* Refuse number tokens numeric_in could reject. */
-static void
-check_scalar(void *state, char *token, JsonTokenType type)
+static bool
+number_ok(const char *token)
 {
-	NumberCheck *check = (NumberCheck *) state;
+	const char *e = strpbrk(token, "eE");
 
-	if (type == JSON_TOKEN_NUMBER)
+	if (strlen(token) > JSON_MAX_NUMBER_LEN)
+		return false;
+	if (e != NULL)
 	{
-		const char *e = strpbrk(token, "eE");
-		size_t		exp_digits = 0;
-
-		if (strlen(token) > JSON_MAX_NUMBER_LEN)
-			check->bad = true;
-		if (e != NULL)
-		{
+		e++;
+		if (*e == '+' || *e == '-')
 			e++;
-			if (*e == '+' || *e == '-')
-				e++;
-			exp_digits = strlen(e);
-			if (exp_digits > 3)
-				check->bad = true;
-		}
+		if (strlen(e) > 3)
+			return false;
 	}
+	return true;
+}
+
+static void
+parse_object_start(void *arg)
+{
+	ClaimsParse *p = (ClaimsParse *) arg;
+
+	if (!p->bad)
+		p->result = pushJsonbValue(&p->state, WJB_BEGIN_OBJECT, NULL);
+}
+
+static void
+parse_object_end(void *arg)
+{
+	ClaimsParse *p = (ClaimsParse *) arg;
+
+	if (!p->bad)
+		p->result = pushJsonbValue(&p->state, WJB_END_OBJECT, NULL);
+}
+
+static void
+parse_array_start(void *arg)
+{
+	ClaimsParse *p = (ClaimsParse *) arg;
+
+	if (p->state == NULL)
+		p->bad = true;			/* claims are an object, never an array */
+	else if (!p->bad)
+		p->result = pushJsonbValue(&p->state, WJB_BEGIN_ARRAY, NULL);
+}
+
+static void
+parse_array_end(void *arg)
+{
+	ClaimsParse *p = (ClaimsParse *) arg;
+
+	if (!p->bad)
+		p->result = pushJsonbValue(&p->state, WJB_END_ARRAY, NULL);
+}
+
+static void
+parse_field_start(void *arg, char *fname, bool isnull)
+{
+	ClaimsParse *p = (ClaimsParse *) arg;
+	JsonbValue	v;
+
+	if (p->bad)
+		return;
+	v.type = jbvString;
+	v.val.string.len = (int) strlen(fname);
+	v.val.string.val = fname;
+	p->result = pushJsonbValue(&p->state, WJB_KEY, &v);
+}
+
+static void
+parse_scalar(void *arg, char *token, JsonTokenType type)
+{
+	ClaimsParse *p = (ClaimsParse *) arg;
+	JsonbValue	v;
+
+	if (p->bad)
+		return;
+	if (p->state == NULL)
+	{
+		p->bad = true;			/* a bare scalar is no claims object */
+		return;
+	}
+	switch (type)
+	{
+		case JSON_TOKEN_STRING:
+			v.type = jbvString;
+			v.val.string.len = (int) strlen(token);
+			v.val.string.val = token;
+			break;
+		case JSON_TOKEN_NUMBER:
+			if (!number_ok(token))
+			{
+				p->bad = true;
+				return;
+			}
+			v.type = jbvNumeric;
+			v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(token),
+																ObjectIdGetDatum(InvalidOid),
+																Int32GetDatum(-1)));
+			break;
+		case JSON_TOKEN_TRUE:
+		case JSON_TOKEN_FALSE:
+			v.type = jbvBool;
+			v.val.boolean = (type == JSON_TOKEN_TRUE);
+			break;
+		default:
+			v.type = jbvNull;
+			break;
+	}
+	p->result = pushJsonbValue(&p->state,
+							   p->state->contVal.type == jbvArray ? WJB_ELEM : WJB_VALUE, &v);
 }
 
 /* Nesting depth of JSON text, counting brackets outside strings. */
@@ -87,8 +186,8 @@ us_json_object_parse(const char *s, size_t len)
 	char	   *copy;
 	JsonLexContext *lex;
 	JsonSemAction sem = {0};
-	NumberCheck check = {false};
-	Jsonb	   *jb;
+	ClaimsParse parse = {NULL, NULL, false};
+	Jsonb	   *jb = NULL;
 
 	if (len == 0 || len > US_JSON_MAX_BYTES ||
 		!pg_verify_mbstr(PG_UTF8, s, (int) len, true) ||
@@ -98,18 +197,17 @@ us_json_object_parse(const char *s, size_t len)
 	copy = pnstrdup(s, len);
 	/* need_escapes: the lexer then reports \u0000 and bad surrogates too. */
 	lex = makeJsonLexContextCstringLen(copy, (int) len, PG_UTF8, true);
-	sem.semstate = &check;
-	sem.scalar = check_scalar;
-	if (pg_parse_json(lex, &sem) != JSON_SUCCESS || check.bad)
-	{
-		pfree(copy);
-		return NULL;
-	}
-
-	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(copy)));
+	sem.semstate = &parse;
+	sem.object_start = parse_object_start;
+	sem.object_end = parse_object_end;
+	sem.array_start = parse_array_start;
+	sem.array_end = parse_array_end;
+	sem.object_field_start = parse_field_start;
+	sem.scalar = parse_scalar;
+	if (pg_parse_json(lex, &sem) == JSON_SUCCESS && !parse.bad &&
+		parse.result != NULL && parse.result->type == jbvObject)
+		jb = JsonbValueToJsonb(parse.result);
 	pfree(copy);
-	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
-		return NULL;
 	return jb;
 }
 

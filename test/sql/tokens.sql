@@ -132,6 +132,13 @@ FROM (VALUES
     -- the claims, signed with the right secret
     (31, 'claims not JSON', pg_temp.sign(:'hs256', 'not json', :'secret')),
     (32, 'claims a JSON array', pg_temp.sign(:'hs256', '[1,2]', :'secret')),
+    (32.1, 'claims a JSON string', pg_temp.sign(:'hs256', '"sub"', :'secret')),
+    (32.2, 'claims a JSON number', pg_temp.sign(:'hs256', '42', :'secret')),
+    (32.3, 'claims with a 4-digit exponent, nested', pg_temp.sign(:'hs256', rtrim(pg_temp.claims(:'tom_id', 60), '}') || ',"x":[{"y":1e1000}]}', :'secret')),
+    (32.4, 'claims with a 65-digit number in an array', pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', 60, NULL, jsonb_build_object('x', jsonb_build_array(repeat('9', 65)::numeric))), :'secret')),
+    (32.5, 'claims with \u0000 in a string', pg_temp.sign(:'hs256', rtrim(pg_temp.claims(:'tom_id', 60), '}') || ',"x":"a\u0000b"}', :'secret')),
+    (32.6, 'claims nested 17 deep', pg_temp.sign(:'hs256', rtrim(pg_temp.claims(:'tom_id', 60), '}') || ',"x":' || repeat('[', 16) || repeat(']', 16) || '}', :'secret')),
+    (32.7, 'claims an object then more text', pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', 60) || ' {}', :'secret')),
     (33, 'exp missing', pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', NULL), :'secret')),
     (34, 'exp a string', pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', NULL, NULL, jsonb_build_object('exp', (extract(epoch FROM now())::bigint + 60)::text)), :'secret')),
     (35, 'exp null', pg_temp.sign(:'hs256', pg_temp.claims(:'tom_id', NULL, NULL, '{"exp":null}'), :'secret')),
@@ -145,6 +152,14 @@ FROM (VALUES
     (41, 'a huge token', :'tom_header' || '.' || repeat('A', 100000) || '.' || :'tom_signature')
 ) AS v(n, label, token)
 ORDER BY n;
+
+-- Claims are parsed in one pass into jsonb: nested values come back as
+-- sent, and of a key given twice the last one counts (as in jsonb_in).
+SELECT userservice.verify_token(pg_temp.sign(:'hs256',
+       rtrim(pg_temp.claims(:'tom_id', 60), '}') || ',"x": {"a": [1, {"b": null}, "\u00e9"], "c": true, "d": -0.5e-3}, "x2": 15}',
+       :'secret')) - 'sub' - 'exp' - 'iat' - 'tv' - 'role' AS nested_claims;
+SELECT userservice.verify_token(pg_temp.sign(:'hs256',
+       '{"sub": "999999999", ' || ltrim(pg_temp.claims(:'tom_id', 60), '{'), :'secret')) ->> 'sub' = :'tom_id' AS last_sub_counts;
 
 -- Expired login tokens are refused the same way: a token that lived 1 s.
 SET userservice.jwt_lifetime = 1;
