@@ -42,7 +42,7 @@ if [ "$(id -u)" -eq 0 ]; then
     install -d -m 0700 -o postgres "$SOCK"
 else
     RUN=()
-    mkdir -p -m 0700 "$SOCK"
+    mkdir -p "$SOCK"
     chmod 0700 "$SOCK"
 fi
 
