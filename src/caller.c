@@ -101,7 +101,7 @@ classify(Oid role, const char *claims_text, Caller *caller)
 	/* Anon acts as nobody, whatever the claims say. */
 	if (caller->kind != CALLER_ANON && claims_text != NULL && claims_text[0] != '\0')
 	{
-		claims = us_json_object_parse(claims_text, strlen(claims_text));
+		claims = us_json_object_parse(claims_text, strlen(claims_text), US_JSON_MAX_BYTES);
 		if (claims == NULL)
 			us_raise(US_ERR_BAD_TOKEN, "invalid token claims",
 					 "Setting \"request.jwt.claims\" is not a JSON object.");

@@ -181,7 +181,7 @@ depth_ok(const char *s, size_t len)
 }
 
 Jsonb *
-us_json_object_parse(const char *s, size_t len)
+us_json_object_parse(const char *s, size_t len, size_t max_bytes)
 {
 	char	   *copy;
 	JsonLexContext *lex;
@@ -189,7 +189,7 @@ us_json_object_parse(const char *s, size_t len)
 	ClaimsParse parse = {NULL, NULL, false};
 	Jsonb	   *jb = NULL;
 
-	if (len == 0 || len > US_JSON_MAX_BYTES ||
+	if (len == 0 || len > max_bytes ||
 		!pg_verify_mbstr(PG_UTF8, s, (int) len, true) ||
 		!depth_ok(s, len))
 		return NULL;

@@ -9,15 +9,18 @@
 
 #include "utils/jsonb.h"
 
-/* Largest header or payload we read, in bytes. */
+/* Largest token header or payload (or request.jwt.claims) we read, in bytes. */
 #define US_JSON_MAX_BYTES 8192
+
+/* Largest request.headers we read for the client address, in bytes. */
+#define US_HEADERS_MAX_BYTES 65536
 
 /*
  * Parse untrusted bytes as a JSON object: NULL for anything malformed,
- * oversized, too deep, not valid UTF-8, or holding a number or escape
- * jsonb would refuse. Never raises an error for bad input.
+ * longer than max_bytes, too deep, not valid UTF-8, or holding a number or
+ * escape jsonb would refuse. Never raises an error for bad input.
  */
-extern Jsonb *us_json_object_parse(const char *s, size_t len);
+extern Jsonb *us_json_object_parse(const char *s, size_t len, size_t max_bytes);
 
 /* The value of key in object jb, or NULL. */
 extern JsonbValue *us_claim(Jsonb *jb, const char *key);

@@ -149,8 +149,9 @@ client_address(char *out, size_t size)
 	headers = GetConfigOption("request.headers", true, false);
 	if (headers == NULL || headers[0] == '\0' || session_is_web_role())
 		return;
-	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(headers)));
-	if (JB_ROOT_IS_SCALAR(jb) || !JB_ROOT_IS_OBJECT(jb))
+	/* Headers that are no JSON object (or are oversized) name no address. */
+	jb = us_json_object_parse(headers, strlen(headers), US_HEADERS_MAX_BYTES);
+	if (jb == NULL)
 		return;
 	value = us_claim_string(jb, us_login_address_header);
 	if (value == NULL)

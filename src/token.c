@@ -68,7 +68,7 @@ decode_object(const char *part, size_t len)
 		return NULL;
 	buf = palloc(len * 3 / 4 + 2);
 	if (us_b64url_decode(buf, &buf_len, part, len))
-		jb = us_json_object_parse((const char *) buf, buf_len);
+		jb = us_json_object_parse((const char *) buf, buf_len, US_JSON_MAX_BYTES);
 	pfree(buf);
 	return jb;
 }

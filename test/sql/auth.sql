@@ -291,6 +291,18 @@ SELECT set_config('request.headers', '{"x-forwarded-for": "not-an-address"}', fa
 SELECT pg_temp.login_error('auth-junk@example.com', 'guess-number-1') AS junk_1;
 SELECT pg_temp.attempts('auth-junk@example.com') AS junk_counted_as_email_only;
 
+-- Headers that are not a JSON object count as no address known, too (the red
+-- team's finding: they made login fail with 22P02 and echo the header text).
+SELECT set_config('request.headers', 'not json', false) IS NOT NULL AS bad_headers;
+SELECT pg_temp.login_error('auth-badheaders@example.com', 'guess-number-1') AS bad_headers_1;
+SELECT set_config('request.headers', '["x-forwarded-for", "203.0.113.7"]', false) IS NOT NULL AS array_headers;
+SELECT pg_temp.login_error('auth-badheaders@example.com', 'guess-number-2') AS array_headers_1;
+SELECT pg_temp.attempts('auth-badheaders@example.com') AS bad_headers_counted_as_email_only;
+-- Headers longer than a token's claims may be (PostgREST sends them all) still name the address.
+SELECT set_config('request.headers', json_build_object('cookie-ish', repeat('c', 20000), 'x-forwarded-for', '192.0.2.77')::text, false) IS NOT NULL AS long_headers;
+SELECT pg_temp.login_error('auth-longheaders@example.com', 'guess-number-1') AS long_headers_1;
+SELECT pg_temp.attempts('auth-longheaders@example.com') AS long_headers_counted;
+
 -- How addresses are counted (the red team's finding: every IPv4 client of a
 -- dual-stack proxy was one IPv6 /64): an IPv4 address wrapped in IPv6 is that
 -- IPv4 address; a port and brackets are dropped; loopback is itself.
