@@ -23,6 +23,7 @@ int			us_login_lockout = 60;
 int			us_login_lockout_max = 86400;
 int			us_login_window = 900;
 int			us_login_max_account_failures = 100;
+int			us_login_worker_idle_ms = 1000;
 int			us_login_max_address_failures = 100;
 char	   *us_login_address_header = NULL;
 int			us_import_max_hash_memory_kb = 0;
@@ -143,6 +144,14 @@ us_define_settings(void)
 							&us_login_max_address_failures,
 							100, 1, 100000,
 							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("userservice.login_worker_idle",
+							"How long a session's login-counting worker waits for the session's next login before it quits.",
+							"Schema 1.3 on. Each session that logs in keeps a background worker that long; 0 quits after every attempt.",
+							&us_login_worker_idle_ms,
+							1000, 0, 600000,
+							PGC_SUSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("userservice.login_address_header",

@@ -22,6 +22,7 @@ extern int	us_login_lockout_max;
 extern int	us_login_window;
 extern int	us_login_max_account_failures;
 extern int	us_login_max_address_failures;
+extern int	us_login_worker_idle_ms;
 extern char *us_login_address_header;
 extern int	us_import_max_hash_memory_kb;
 extern int	us_import_max_hash_iterations;

@@ -1,6 +1,6 @@
 /*
  * failure_worker.h: writes that must outlive the failing call's rollback,
- * done by a short-lived background worker in a transaction of its own.
+ * done by a background worker in a transaction of its own.
  *
  * login must answer a wrong password with an error, and the error rolls back
  * everything its transaction wrote. So the count is written by a worker, and
@@ -23,13 +23,14 @@
 extern bool us_record_login_failure(int64 user_id);
 
 /*
- * Schema 1.3: run the reservation of job in a worker and wait for it; the
- * verdict is in job->verdict (THROTTLE_UNKNOWN when the worker could not
- * start, timed out on a lock or failed).
+ * Schema 1.3: run the reservation of job in the session's counting worker
+ * (started when the session has none, kept for userservice.login_worker_idle)
+ * and wait for it; the verdict is in job->verdict (THROTTLE_UNKNOWN when the
+ * worker could not start, timed out on a lock, failed or did not answer).
  */
 extern void us_run_throttle_worker(ThrottleJob *job);
 
-/* Run the give-back of job in a worker and wait for it; false when it did not run. */
+/* Run the give-back of job in that worker and wait for it; false when it did not run. */
 extern bool us_run_give_back_worker(const ThrottleJob *job);
 
 #endif

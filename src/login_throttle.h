@@ -40,8 +40,7 @@ typedef enum ThrottleVerdict
 } ThrottleVerdict;
 
 /*
- * What the worker needs and what it answers: in a DSM segment for a
- * reservation, in bgw_extra for a give-back (it fits in BGW_EXTRALEN).
+ * What the worker needs and what it answers, in the session's DSM slot.
  */
 typedef struct ThrottleJob
 {

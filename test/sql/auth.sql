@@ -720,6 +720,44 @@ SELECT token_type FROM userservice.login('auth-kay@example.com', 'kay-password-1
 ROLLBACK;
 SELECT userservice.unlock_user(:kay_id);
 
+-- The counting worker: a session's first attempt starts one, its later
+-- attempts reuse it (no worker start per login), until it has been idle for
+-- login_worker_idle.
+CREATE FUNCTION pg_temp.counting_workers() RETURNS int[] LANGUAGE sql AS $$
+    SELECT coalesce(array_agg(pid ORDER BY pid), '{}') FROM pg_stat_activity
+     WHERE backend_type = 'userservice login throttle'
+$$;
+CREATE FUNCTION pg_temp.await_no_counting_worker() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1 .. 500 LOOP
+        EXIT WHEN cardinality(pg_temp.counting_workers()) = 0;
+        PERFORM pg_sleep(0.01);
+    END LOOP;
+    RETURN cardinality(pg_temp.counting_workers());
+END
+$$;
+SET userservice.login_worker_idle = '1min';
+SELECT token_type FROM userservice.login('auth-kay@example.com', 'kay-password-1');
+SELECT pg_temp.counting_workers() AS worker_1 \gset
+SELECT cardinality(:'worker_1'::int[]) AS workers_after_login;
+SELECT pg_temp.login_error('auth-kay@example.com', 'wrong-password');
+SELECT token_type FROM userservice.login('auth-kay@example.com', 'kay-password-1');
+SELECT pg_temp.counting_workers() = :'worker_1' AS same_worker_reused;
+-- A worker that dies answers nothing: the next attempt starts another.
+SELECT count(pg_terminate_backend(p)) AS terminated FROM unnest(pg_temp.counting_workers()) p;
+SELECT pg_temp.await_no_counting_worker() AS workers_left;
+SELECT token_type FROM userservice.login('auth-kay@example.com', 'kay-password-1');
+SELECT cardinality(pg_temp.counting_workers()) = 1 AND NOT pg_temp.counting_workers() && :'worker_1' AS another_worker;
+-- Idle for login_worker_idle: it quits (0: after every attempt).
+SET userservice.login_worker_idle = '100ms';
+SELECT token_type FROM userservice.login('auth-kay@example.com', 'kay-password-1');
+SELECT pg_temp.await_no_counting_worker() AS workers_after_idle;
+SET userservice.login_worker_idle = 0;
+SELECT pg_temp.login_error('auth-kay@example.com', 'wrong-password');
+SELECT pg_temp.await_no_counting_worker() AS workers_after_zero;
+RESET userservice.login_worker_idle;
+SELECT userservice.unlock_user(:kay_id);
+
 -- Deactivation revokes tokens: reactivating does not bring an old one back.
 SELECT userservice.verify_token(access_token)::text AS kay_claims
   FROM userservice.login('auth-kay@example.com', 'kay-password-1') \gset

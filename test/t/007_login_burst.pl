@@ -36,9 +36,10 @@ $node->append_conf('postgresql.conf', <<'CONF');
 # 101 guessing sessions, the lock holder and the test's own queries
 # (Cluster.pm sets 10).
 max_connections = 150
-# Every login runs one throttle worker (a success a second one); the
-# logical replication launcher takes one slot: 30 logins get a slot each at
-# once, 100 queue for 31.
+# Every session that logs in keeps a counting worker (for
+# login_worker_idle after its last attempt); the logical replication
+# launcher takes one slot: 30 sessions get a slot each at once, 100 queue
+# for 31.
 max_worker_processes = 32
 # Parallel query takes its workers from the same slots: none of that here.
 max_parallel_workers_per_gather = 0
@@ -314,6 +315,17 @@ is( sql(qq{SELECT count(*) FILTER (WHERE (userservice.verify_token(t)->>'sub')::
 	'0', 'd) every token verifies and names the account whose password was given');
 diag(sprintf('PT503 in the whole file: %d of %d logins', scalar(grep { code($_->{answer}) eq 'PT503' } @all), scalar @all));
 
+# ------------------------------------------------ e) workers end with their sessions
+# Each session kept its counting worker; once the sessions are gone, the
+# workers quit after login_worker_idle (1 s): no slot stays taken.
 $_->quit for @crowd, $hold;
+my $left = '';
+for (1 .. 100)
+{
+	$left = sql(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'userservice login throttle'});
+	last if $left eq '0';
+	sleep 0.1;
+}
+is($left, '0', 'e) every counting worker quit after its session ended');
 $node->stop;
 done_testing();
