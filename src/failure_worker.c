@@ -472,6 +472,8 @@ counter_do(CounterSlot *slot)
 		CommitTransactionCommand();
 	}
 	pgstat_report_activity(STATE_IDLE, NULL);
+	/* Its table counters are the attempt's too, as a short-lived worker's were at exit. */
+	pgstat_report_stat(true);
 
 	/* The answer is written only once the count is durable. */
 	slot->job.verdict = job.verdict;
@@ -542,7 +544,6 @@ us_throttle_worker_main(Datum arg)
 				break;
 			continue;
 		}
-		pgstat_report_stat(false);
 		/* The session takes an answer without waking us: look again then. */
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 Min(limit_ms - waited_ms, Max(slot->idle_ms, 1)), PG_WAIT_EXTENSION);
